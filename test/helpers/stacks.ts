@@ -1,0 +1,29 @@
+// Reads the committed stack files the way Pulumi hands config to the program.
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { PROJECT, StackConfig, parseStackConfig, rawConfigFrom } from "../../config";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Pulumi's flat config map for a stack file: "<project>:<key>" → string (JSON for structured values). */
+export function flatStackConfig(stack: string): Record<string, string> {
+    const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(doc.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+}
+
+/** The raw (undefaulted) config values of a stack file, as the program's validator receives them. */
+export function rawStackConfig(stack: string): Record<string, any> {
+    return rawConfigFrom(flatStackConfig(stack), PROJECT) as Record<string, any>;
+}
+
+export function stackConfig(stack: string): StackConfig {
+    return parseStackConfig(rawStackConfig(stack));
+}
+
+/** A deep copy of a stack's raw config, changed by `edit`: for one-mistake-at-a-time tests. */
+export function editedConfig(stack: string, edit: (raw: Record<string, any>) => void): Record<string, any> {
+    const raw = JSON.parse(JSON.stringify(rawStackConfig(stack)));
+    edit(raw);
+    return raw;
+}
