@@ -1,6 +1,7 @@
 // Evaluates Pulumi code under Pulumi's own mocks and records every registered resource: its
 // inputs, its parent and the dependencies the engine would see. No engine, no cluster.
 import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { PROJECT } from "../../config";
 
 export interface RegisteredResource {
@@ -115,4 +116,22 @@ async function waitForRegistrations(): Promise<void> {
 /** Resolves any Output (or plain value) to its value, secrets included, for assertions. */
 export function resolve<T>(value: pulumi.Input<T>): Promise<T> {
     return (pulumi.output(value) as any).promise() as Promise<T>;
+}
+
+const SIG_KEY = rpc.specialSigKey;
+const SECRET_SIG = rpc.specialSecretSig;
+
+/** True when a recorded input value reached the engine marked secret. */
+export function isSecretValue(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as any)[SIG_KEY] === SECRET_SIG;
+}
+
+/** A recorded input value with secret markers removed, at any depth. */
+export function reveal(value: any): any {
+    if (isSecretValue(value)) return reveal(value.value);
+    if (Array.isArray(value)) return value.map(reveal);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+    }
+    return value;
 }

@@ -1,0 +1,66 @@
+import * as assert from "assert";
+import { parseStackConfig } from "../../config";
+import { T, evaluateEdge, gatewayCharts, chartByRelease } from "../helpers/edge";
+import { chartValuesErrors, istioObjectErrors, metallbObjectErrors } from "../helpers/schemas";
+import { editedConfig, stackConfig } from "../helpers/stacks";
+
+const variants: Record<string, () => ReturnType<typeof stackConfig>> = {
+    dev: () => stackConfig("dev"),
+    prod: () => stackConfig("prod"),
+    "dev, one certificate per gateway, no redirect": () => parseStackConfig(editedConfig("dev", (raw) => {
+        raw.pki.certificatePer = "gateway";
+        raw.gateways[0].httpsRedirect = false;
+    })),
+};
+
+for (const [title, config] of Object.entries(variants)) {
+    describe(`emitted objects validate against upstream schemas (${title})`, () => {
+        it("every Istio Gateway and VirtualService matches Istio's CRD schema", async () => {
+            const ev = await evaluateEdge(config());
+            const objects = [...ev.ofType(T.gateway), ...ev.ofType(T.virtualService)];
+            assert.ok(objects.length >= 4);
+            for (const object of objects) {
+                assert.deepStrictEqual(await istioObjectErrors(object.inputs as any), [], object.name);
+            }
+        });
+
+        it("every MetalLB IPAddressPool and L2Advertisement matches MetalLB's CRD schema", async () => {
+            const ev = await evaluateEdge(config());
+            const objects = [...ev.ofType(T.pool), ...ev.ofType(T.l2)];
+            assert.ok(objects.length >= 2);
+            for (const object of objects) {
+                assert.deepStrictEqual(metallbObjectErrors(object.inputs as any), [], object.name);
+            }
+        });
+
+        it("chart values match the gateway and MetalLB charts' values.schema.json", async () => {
+            const ev = await evaluateEdge(config());
+            for (const chart of gatewayCharts(ev)) {
+                assert.deepStrictEqual(chartValuesErrors("gateway", chart.inputs.values), [], chart.name);
+            }
+            assert.deepStrictEqual(chartValuesErrors("metallb", chartByRelease(ev, "metallb").inputs.values), []);
+        });
+    });
+}
+
+describe("the schema checks themselves catch mistakes", () => {
+    it("an Istio Gateway with a string port number is invalid", async () => {
+        const errors = await istioObjectErrors({
+            apiVersion: "networking.istio.io/v1", kind: "Gateway",
+            spec: { servers: [{ port: { number: "443", name: "https", protocol: "HTTPS" }, hosts: ["a.example.com"] }] },
+        } as any);
+        assert.match(errors.join(), /number must be integer/);
+    });
+
+    it("a MetalLB pool with a misspelt field is invalid", () => {
+        const errors = metallbObjectErrors({
+            apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool",
+            metadata: { name: "p", namespace: "metallb-system" }, spec: { addresses: ["10.0.0.0/30"], autoassign: false },
+        } as any);
+        assert.match(errors.join(), /must NOT have additional properties.*autoassign/);
+    });
+
+    it("gateway chart values with an unknown key are invalid", () => {
+        assert.match(chartValuesErrors("gateway", { replicas: 2 }).join(), /additional properties.*replicas/);
+    });
+});

@@ -1,0 +1,54 @@
+// Views of an evaluated edge, shared by the component tests and the policy integration tests.
+import { Evaluation, RegisteredResource, evaluate } from "./mocks";
+import { deployEdge, EdgeOutputs } from "../../components/edge";
+import { StackConfig } from "../../config";
+
+export const T = {
+    chart: "kubernetes:helm.sh/v4:Chart",
+    namespace: "kubernetes:core/v1:Namespace",
+    secret: "kubernetes:core/v1:Secret",
+    service: "kubernetes:core/v1:Service",
+    deployment: "kubernetes:apps/v1:Deployment",
+    gateway: "kubernetes:networking.istio.io/v1:Gateway",
+    virtualService: "kubernetes:networking.istio.io/v1:VirtualService",
+    pool: "kubernetes:metallb.io/v1beta1:IPAddressPool",
+    l2: "kubernetes:metallb.io/v1beta1:L2Advertisement",
+    privateKey: "tls:index/privateKey:PrivateKey",
+    selfSigned: "tls:index/selfSignedCert:SelfSignedCert",
+    certRequest: "tls:index/certRequest:CertRequest",
+    leafCert: "tls:index/locallySignedCert:LocallySignedCert",
+};
+
+export function evaluateEdge(config: StackConfig): Promise<Evaluation<EdgeOutputs>> {
+    return evaluate(() => deployEdge(config));
+}
+
+export function chartByRelease(ev: Evaluation<unknown>, release: string): RegisteredResource {
+    const found = ev.ofType(T.chart).filter((c) => c.inputs.name === release);
+    if (found.length !== 1) throw new Error(`expected one chart with release ${release}, found ${found.length}`);
+    return found[0];
+}
+
+/**
+ * The pod labels the Istio `gateway` chart gives its pods: `app` = release name, `istio` = release
+ * name without a leading "istio-", each overridden by `values.labels`.
+ */
+export function gatewayChartPodLabels(chart: RegisteredResource): Record<string, string> {
+    const release: string = chart.inputs.values?.name || chart.inputs.name;
+    return { app: release, istio: release.replace(/^istio-/, ""), ...(chart.inputs.values?.labels ?? {}) };
+}
+
+export function gatewayCharts(ev: Evaluation<unknown>): RegisteredResource[] {
+    return ev.ofType(T.chart).filter((c) => c.inputs.chart === "gateway");
+}
+
+export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+    return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** True when HTTP match `a` matches every request path that `b` matches (so `b` after `a` is dead). */
+export function matchCovers(a: { exact?: string; prefix?: string }, b: { exact?: string; prefix?: string }): boolean {
+    if (a.exact !== undefined) return b.exact === a.exact;
+    const bPath = b.exact ?? b.prefix!;
+    return bPath.startsWith(a.prefix!);
+}

@@ -1,0 +1,92 @@
+// Validators for what the program emits: Istio objects against Istio's CRD schemas
+// (@kubernetes-models/istio), MetalLB objects against MetalLB's CRD schemas and chart values
+// against the charts' values.schema.json (both vendored in test/fixtures/schemas).
+import Ajv from "ajv";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+const FIXTURES = path.join(__dirname, "..", "fixtures", "schemas");
+
+function loadSchema(file: string): any {
+    const schema = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), "utf8"));
+    delete schema.$schema;
+    return schema;
+}
+
+/**
+ * Kubernetes prunes fields a CRD does not declare, silently. Validating with unknown fields
+ * forbidden turns such a typo into a test failure instead of a field that vanishes.
+ */
+function forbidUnknownFields(schema: any): any {
+    if (Array.isArray(schema)) return schema.map(forbidUnknownFields);
+    if (typeof schema !== "object" || schema === null) return schema;
+    const out: any = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, forbidUnknownFields(v)]));
+    if (out.type === "object" && out.properties && out.additionalProperties === undefined && !out["x-kubernetes-preserve-unknown-fields"]) {
+        out.additionalProperties = false;
+    }
+    return out;
+}
+
+// Kubernetes schemas name integer formats that JSON schema does not define; the type check is enough.
+const ajv = new Ajv({ allErrors: true, strict: false, formats: { int32: true, int64: true } });
+const crdObject = (file: string) => {
+    const schema = forbidUnknownFields(loadSchema(file));
+    // The API server fills apiVersion/kind/metadata; metadata is checked by Kubernetes itself.
+    schema.properties.metadata = { type: "object", required: ["name", "namespace"] };
+    return ajv.compile(schema);
+};
+
+const validators: Record<string, ReturnType<typeof ajv.compile>> = {
+    "metallb.io/v1beta1/IPAddressPool": crdObject("metallb-0.16.1-IPAddressPool-v1beta1.json"),
+    "metallb.io/v1beta1/L2Advertisement": crdObject("metallb-0.16.1-L2Advertisement-v1beta1.json"),
+};
+
+/** Errors of a MetalLB custom resource against its CRD (empty when valid). */
+export function metallbObjectErrors(object: { apiVersion: string; kind: string }): string[] {
+    const validate = validators[`${object.apiVersion}/${object.kind}`];
+    if (!validate) return [`no MetalLB schema for ${object.apiVersion}/${object.kind}`];
+    return validate(object) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+const gatewayValues = ajv.compile({ ...loadSchema("istio-1.30.3-gateway-values.schema.json"), $ref: "#/$defs/values" });
+const metallbValues = ajv.compile(loadSchema("metallb-0.16.1-values.schema.json"));
+
+const metallbDefaults = parse(fs.readFileSync(path.join(FIXTURES, "metallb-0.16.1-values.yaml"), "utf8"));
+
+/** Helm's coalescing of user values over chart defaults: maps merge, everything else replaces. */
+function coalesce(defaults: any, values: any): any {
+    const isMap = (v: any) => typeof v === "object" && v !== null && !Array.isArray(v);
+    if (!isMap(defaults) || !isMap(values)) return values === undefined ? defaults : values;
+    const out = { ...defaults };
+    for (const [k, v] of Object.entries(values)) out[k] = coalesce(defaults[k], v);
+    return out;
+}
+
+/**
+ * Errors of chart values against the chart's values.schema.json (empty when valid). Helm
+ * validates the values after merging them over the chart's defaults; so do we. (The gateway
+ * chart keeps its defaults out of the validated tree, so its values are checked as given.)
+ */
+export function chartValuesErrors(chart: "gateway" | "metallb", values: unknown): string[] {
+    const validate = chart === "gateway" ? gatewayValues : metallbValues;
+    const merged = chart === "gateway" ? values : coalesce(metallbDefaults, values);
+    return validate(merged) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+// @kubernetes-models/istio is published as ES modules only; load it with a real import().
+const esmImport = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
+
+/** Errors of an Istio object against Istio's CRD schema for its apiVersion and kind. */
+export async function istioObjectErrors(object: { apiVersion: string; kind: string }): Promise<string[]> {
+    const [group, version] = object.apiVersion.split("/");
+    const models = await esmImport(`@kubernetes-models/istio/${group}/${version}`);
+    const Model = models[object.kind];
+    if (!Model) return [`no Istio model for ${object.apiVersion}/${object.kind}`];
+    try {
+        new Model(object).validate();
+        return [];
+    } catch (err) {
+        return [(err as Error).message];
+    }
+}
