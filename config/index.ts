@@ -134,6 +134,27 @@ function show(value: unknown): string {
     return JSON.stringify(value);
 }
 
+/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
+
+function didYouMean(key: string, valid: string[]): string {
+    const close = valid
+        .map((candidate) => ({ candidate, d: editDistance(key.toLowerCase(), candidate.toLowerCase()) }))
+        .filter(({ d }) => d <= Math.max(2, Math.floor(key.length / 4)))
+        .sort((x, y) => x.d - y.d);
+    return close.length > 0 ? ` (did you mean ${show(close[0].candidate)}?)` : "";
+}
+
 function describeSchemaError(error: ErrorObject): string {
     const key = keyPath(error.instancePath);
     const at = (child: string) => (key ? `${key}.${child}` : child);
@@ -141,8 +162,8 @@ function describeSchemaError(error: ErrorObject): string {
     switch (error.keyword) {
         case "additionalProperties": {
             const extra = (error.params as { additionalProperty: string }).additionalProperty;
-            const valid = Object.keys(schema.properties ?? {}).join(", ");
-            return `${at(extra)}: unknown key ${show(extra)}; valid keys here: ${valid}`;
+            const valid = Object.keys(schema.properties ?? {});
+            return `${at(extra)}: unknown key ${show(extra)}${didYouMean(extra, valid)}; valid keys here: ${valid.join(", ")}`;
         }
         case "required": {
             const missing = (error.params as { missingProperty: string }).missingProperty;

@@ -234,12 +234,17 @@ describe("config: bad input is rejected with the key, the value and what is vali
         {
             title: "an unknown top-level key (typo)",
             edit: (raw) => { raw.gateway = raw.gateways; },
-            expect: [/^gateway:/, /unknown key "gateway"/, /valid keys here: metallb, istio, pki, gateways, samples/],
+            expect: [/^gateway:/, /unknown key "gateway" \(did you mean "gateways"\?\)/, /valid keys here: metallb, istio, pki, gateways, samples/],
         },
         {
             title: "an unknown nested key (typo)",
             edit: (raw) => { raw.gateways[0].httpRedirect = false; },
-            expect: [/^gateways\[0\]\.httpRedirect:/, /unknown key "httpRedirect"/, /httpsRedirect/],
+            expect: [/^gateways\[0\]\.httpRedirect:/, /unknown key "httpRedirect" \(did you mean "httpsRedirect"\?\)/],
+        },
+        {
+            title: "an unknown key with nothing close to it",
+            edit: (raw) => { raw.pki.colour = "blue"; },
+            expect: [/^pki\.colour: unknown key "colour"; valid keys here: caCommonName/],
         },
         {
             title: "a missing required key",
