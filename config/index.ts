@@ -3,6 +3,7 @@
 import Ajv, { ErrorObject } from "ajv";
 import { AddressBlock, blockContains, blocksOverlap, parseAddressBlock, parseIp } from "./ip";
 import { stackConfigSchema } from "./schema";
+import { hostsIntersect } from "../policy/lib/istio";
 
 export const PROJECT = "istio-metallb-ingress";
 
@@ -206,13 +207,6 @@ function checkHost(host: string, key: string, problems: string[], allowWildcard 
         );
     }
     return valid;
-}
-
-/** True when `host` (possibly a wildcard) also matches `other` (possibly a wildcard). */
-export function hostsIntersect(host: string, other: string): boolean {
-    const covers = (wild: string, name: string) =>
-        wild.startsWith("*.") && name.endsWith(wild.slice(1)) && name.length > wild.length - 1;
-    return host === other || covers(host, other) || covers(other, host);
 }
 
 type Raw = Record<string, any>;

@@ -2,6 +2,7 @@
 import { Evaluation, RegisteredResource, evaluate } from "./mocks";
 import { deployEdge, EdgeOutputs } from "../../components/edge";
 import { StackConfig } from "../../config";
+import { gatewayChartPodLabels as podLabels, matchCovers, selects } from "../../policy/lib/istio";
 
 export const T = {
     chart: "kubernetes:helm.sh/v4:Chart",
@@ -29,26 +30,13 @@ export function chartByRelease(ev: Evaluation<unknown>, release: string): Regist
     return found[0];
 }
 
-/**
- * The pod labels the Istio `gateway` chart gives its pods: `app` = release name, `istio` = release
- * name without a leading "istio-", each overridden by `values.labels`.
- */
+/** The pod labels the Istio `gateway` chart gives a release's pods (the policy pack's rule). */
 export function gatewayChartPodLabels(chart: RegisteredResource): Record<string, string> {
-    const release: string = chart.inputs.values?.name || chart.inputs.name;
-    return { app: release, istio: release.replace(/^istio-/, ""), ...(chart.inputs.values?.labels ?? {}) };
+    return podLabels(chart.inputs.name, chart.inputs.values);
 }
 
 export function gatewayCharts(ev: Evaluation<unknown>): RegisteredResource[] {
     return ev.ofType(T.chart).filter((c) => c.inputs.chart === "gateway");
 }
 
-export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
-    return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-/** True when HTTP match `a` matches every request path that `b` matches (so `b` after `a` is dead). */
-export function matchCovers(a: { exact?: string; prefix?: string }, b: { exact?: string; prefix?: string }): boolean {
-    if (a.exact !== undefined) return b.exact === a.exact;
-    const bPath = b.exact ?? b.prefix!;
-    return bPath.startsWith(a.prefix!);
-}
+export { selects, matchCovers };

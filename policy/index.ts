@@ -1,0 +1,9 @@
+// The policy pack. Constructing a PolicyPack starts its gRPC server, so nothing imports this file
+// but Pulumi: `pulumi preview --policy-pack policy`.
+import { PolicyPack } from "@pulumi/policy";
+import { allPolicies } from "./policies";
+
+new PolicyPack("istio-metallb-ingress", {
+    description: "Istio gateway and MetalLB rules: port naming, TLS, selectors, credentials, routing, host isolation, IP pools.",
+    policies: allPolicies,
+});
