@@ -12,6 +12,8 @@ export interface GatewayOutputs {
     ip: string;
     hosts: string[];
     urls: string[];
+    /** Whether port 80 answers a redirect to HTTPS (what `npm run verify` expects). */
+    httpsRedirect: boolean;
     /** Ready-made checks; save the CA first: `pulumi stack output caCertificatePem > ca.crt`. */
     curl: string[];
 }
@@ -76,6 +78,7 @@ export function deployEdge(config: StackConfig, opts?: pulumi.ComponentResourceO
             ip: g.ip,
             hosts: g.hosts,
             urls: g.endpoints.map((e) => e.url),
+            httpsRedirect: config.gateways[i].httpsRedirect,
             curl: g.endpoints.map((e) => e.curl),
         }])),
         caCertificatePem: ca.certificatePem,

@@ -1,0 +1,260 @@
+// `npm run verify [-- --stack <name> | --outputs <file.json>]`: proves from outside the cluster
+// that the edge works. For every gateway and host: HTTPS pinned to the gateway's IP with the host
+// as SNI and Host header, trusting only the stack's CA; HTTP answering a redirect to HTTPS; and
+// every host refused on every other gateway's IP (isolation). Retries until a bounded deadline
+// while MetalLB and the gateways settle; prints a table; exits non-zero if anything fails.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
+import * as tls from "tls";
+
+/** The stack outputs verify needs (a subset of `pulumi stack output --json`). */
+export interface EdgeStackOutputs {
+    gateways: Record<string, { ip: string; hosts: string[]; urls: string[]; httpsRedirect?: boolean }>;
+    caCertificatePem: string;
+}
+
+export interface VerifyOptions {
+    /** Total time to keep retrying, in milliseconds. */
+    deadlineMs: number;
+    /** Pause between rounds, in milliseconds. */
+    intervalMs: number;
+    /** Timeout of one request, in milliseconds. */
+    requestTimeoutMs: number;
+    httpsPort: number;
+    httpPort: number;
+}
+
+export const DEFAULT_OPTIONS: VerifyOptions = { deadlineMs: 300_000, intervalMs: 5_000, requestTimeoutMs: 5_000, httpsPort: 443, httpPort: 80 };
+
+export type CheckKind = "https" | "redirect" | "isolation";
+
+export interface Check {
+    kind: CheckKind;
+    /** The gateway whose host is requested. */
+    gateway: string;
+    host: string;
+    path: string;
+    /** Where the request goes: the host's own gateway, or another one (isolation). */
+    targetGateway: string;
+    targetIp: string;
+}
+
+export interface CheckResult {
+    check: Check;
+    passed: boolean;
+    /** Still failing for a reason that may pass on retry (nothing listening yet, 503, …). */
+    final: boolean;
+    status?: number;
+    latencyMs?: number;
+    certificateExpires?: string;
+    detail: string;
+    attempts: number;
+}
+
+interface Attempt {
+    status?: number;
+    location?: string;
+    latencyMs: number;
+    certificateExpires?: string;
+    error?: NodeJS.ErrnoException;
+}
+
+/** Errors that mean "nobody answered", as opposed to a gateway that answered and refused. */
+const UNREACHABLE = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EADDRNOTAVAIL", "TIMEOUT"]);
+
+export function planChecks(outputs: EdgeStackOutputs): Check[] {
+    const checks: Check[] = [];
+    const gateways = Object.entries(outputs.gateways);
+    for (const [name, gw] of gateways) {
+        for (const url of gw.urls) {
+            const { hostname: host, pathname: path } = new URL(url);
+            checks.push({ kind: "https", gateway: name, host, path, targetGateway: name, targetIp: gw.ip });
+            if (gw.httpsRedirect !== false) {
+                checks.push({ kind: "redirect", gateway: name, host, path, targetGateway: name, targetIp: gw.ip });
+            }
+            for (const [otherName, other] of gateways) {
+                if (otherName !== name) {
+                    checks.push({ kind: "isolation", gateway: name, host, path, targetGateway: otherName, targetIp: other.ip });
+                }
+            }
+        }
+    }
+    return checks;
+}
+
+function request(check: Check, ca: string, options: VerifyOptions): Promise<Attempt> {
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
+    const secure = check.kind !== "redirect";
+    return new Promise((resolve) => {
+        let certificateExpires: string | undefined;
+        const common = {
+            host: check.targetIp,
+            port: secure ? options.httpsPort : options.httpPort,
+            path: check.path,
+            method: "GET",
+            headers: { host: check.host, "user-agent": "istio-metallb-ingress-verify" },
+            agent: false as const,
+            timeout: options.requestTimeoutMs,
+        };
+        const onResponse = (res: http.IncomingMessage) => {
+            const socket = res.socket as tls.TLSSocket;
+            if (secure && typeof socket.getPeerCertificate === "function") {
+                const cert = socket.getPeerCertificate();
+                if (cert?.valid_to) certificateExpires = new Date(cert.valid_to).toISOString();
+            }
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode, location: res.headers.location, latencyMs: elapsed(), certificateExpires }));
+        };
+        const req = secure
+            ? https.request({
+                ...common,
+                servername: check.host,
+                ca,
+                rejectUnauthorized: true,
+                // The certificate must name the host we asked for, not the IP we connected to.
+                checkServerIdentity: (_: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(check.host, cert),
+            }, onResponse)
+            : http.request(common, onResponse);
+        req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${options.requestTimeoutMs} ms`), { code: "TIMEOUT" })));
+        req.on("error", (error: NodeJS.ErrnoException) => resolve({ latencyMs: elapsed(), error, certificateExpires }));
+        req.end();
+    });
+}
+
+function describeError(error: NodeJS.ErrnoException): string {
+    return error.code ? `${error.code}: ${error.message}` : error.message;
+}
+
+/** Judges one attempt. `targetUp`: the target gateway answered its own hosts correctly. */
+export function judge(check: Check, attempt: Attempt, targetUp: boolean): Omit<CheckResult, "check" | "attempts"> {
+    const base = { status: attempt.status, latencyMs: attempt.latencyMs, certificateExpires: attempt.certificateExpires };
+    const unreachable = !!attempt.error && UNREACHABLE.has(attempt.error.code ?? "");
+    switch (check.kind) {
+        case "https":
+            if (attempt.error) return { ...base, passed: false, final: false, detail: describeError(attempt.error) };
+            if (attempt.status! >= 400) return { ...base, passed: false, final: false, detail: `HTTP ${attempt.status}` };
+            return { ...base, passed: true, final: true, detail: "trusted certificate for the host" };
+        case "redirect": {
+            if (attempt.error) return { ...base, passed: false, final: false, detail: describeError(attempt.error) };
+            const location = attempt.location ?? "";
+            const redirects = [301, 302, 307, 308].includes(attempt.status!) && location.startsWith(`https://${check.host}`);
+            return redirects
+                ? { ...base, passed: true, final: true, detail: `→ ${location}` }
+                : { ...base, passed: false, final: false, detail: `expected a redirect to https://${check.host}…, got HTTP ${attempt.status}${location ? ` → ${location}` : ""}` };
+        }
+        case "isolation":
+            if (unreachable || !targetUp) {
+                return { ...base, passed: false, final: false, detail: `inconclusive: gateway ${check.targetGateway} is not answering its own hosts yet${attempt.error ? ` (${describeError(attempt.error)})` : ""}` };
+            }
+            if (attempt.error) return { ...base, passed: true, final: true, detail: `refused: ${describeError(attempt.error)}` };
+            if (attempt.status === 404) return { ...base, passed: true, final: true, detail: "refused: HTTP 404" };
+            return { ...base, passed: false, final: true, detail: `LEAK: gateway ${check.targetGateway} served ${check.host} with HTTP ${attempt.status}` };
+    }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs every check, retrying the unsettled ones until they pass, fail for good, or time runs out. */
+export async function verifyEdge(outputs: EdgeStackOutputs, options: VerifyOptions = DEFAULT_OPTIONS, log: (line: string) => void = () => undefined): Promise<CheckResult[]> {
+    const checks = planChecks(outputs);
+    const results = new Map<Check, CheckResult>();
+    const deadline = Date.now() + options.deadlineMs;
+    for (let round = 1; ; round++) {
+        const pending = checks.filter((c) => !results.get(c)?.final);
+        if (pending.length === 0) break;
+        // Own-host checks first: isolation is only conclusive once the target gateway answers.
+        for (const kind of ["https", "redirect", "isolation"] as CheckKind[]) {
+            await Promise.all(pending.filter((c) => c.kind === kind).map(async (check) => {
+                const targetUp = checks.some((c) => c.kind === "https" && c.gateway === check.targetGateway && results.get(c)?.passed);
+                const attempt = await request(check, outputs.caCertificatePem, options);
+                results.set(check, { check, attempts: (results.get(check)?.attempts ?? 0) + 1, ...judge(check, attempt, targetUp) });
+            }));
+        }
+        const open = checks.filter((c) => !results.get(c)?.final).length;
+        if (open === 0 || Date.now() + options.intervalMs > deadline) break;
+        log(`round ${round}: ${open} check(s) not settled yet; retrying in ${Math.round(options.intervalMs / 1000)} s`);
+        await sleep(options.intervalMs);
+    }
+    return checks.map((c) => results.get(c)!);
+}
+
+export function formatTable(results: CheckResult[], options: Pick<VerifyOptions, "httpsPort" | "httpPort"> = DEFAULT_OPTIONS): string {
+    const rows = [["CHECK", "HOST", "GATEWAY", "TARGET", "RESULT", "STATUS", "LATENCY", "CERT EXPIRES", "DETAIL"]];
+    for (const r of results) {
+        const c = r.check;
+        const port = c.kind === "redirect" ? options.httpPort : options.httpsPort;
+        const target = c.targetIp.includes(":") ? `[${c.targetIp}]:${port}` : `${c.targetIp}:${port}`;
+        rows.push([
+            c.kind, c.host, c.gateway, `${c.targetGateway} ${target}`, r.passed ? "PASS" : "FAIL",
+            r.status === undefined ? "-" : String(r.status), r.latencyMs === undefined ? "-" : `${r.latencyMs} ms`,
+            r.certificateExpires ?? "-", r.detail,
+        ]);
+    }
+    const widths = rows[0].map((_, i) => Math.max(...rows.slice(0, rows.length).map((row) => (i === rows[0].length - 1 ? 0 : row[i].length))));
+    return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
+}
+
+function parseArgs(argv: string[]): { stack?: string; outputsFile?: string; options: VerifyOptions } {
+    const options = { ...DEFAULT_OPTIONS };
+    let stack: string | undefined;
+    let outputsFile: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        const value = () => {
+            const v = argv[++i];
+            if (v === undefined) throw new Error(`${flag} needs a value`);
+            return v;
+        };
+        const seconds = () => {
+            const n = Number(value());
+            if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a number of seconds`);
+            return n * 1000;
+        };
+        switch (flag) {
+            case "--stack": case "-s": stack = value(); break;
+            case "--outputs": outputsFile = value(); break;
+            case "--timeout": options.deadlineMs = seconds(); break;
+            case "--interval": options.intervalMs = seconds(); break;
+            case "--request-timeout": options.requestTimeoutMs = seconds(); break;
+            case "--https-port": options.httpsPort = Number(value()); break;
+            case "--http-port": options.httpPort = Number(value()); break;
+            case "--help": case "-h":
+                console.log("usage: npm run verify -- [--stack NAME | --outputs FILE.json] [--timeout S] [--interval S] [--request-timeout S] [--https-port N] [--http-port N]");
+                process.exit(0);
+                break;
+            default: throw new Error(`unknown flag ${flag}; see --help`);
+        }
+    }
+    return { stack, outputsFile, options };
+}
+
+export function readOutputs(stack: string | undefined, outputsFile: string | undefined): EdgeStackOutputs {
+    const text = outputsFile
+        ? fs.readFileSync(outputsFile, "utf8")
+        : execFileSync("pulumi", ["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])], { encoding: "utf8" });
+    const outputs = JSON.parse(text) as EdgeStackOutputs;
+    if (!outputs.gateways || typeof outputs.caCertificatePem !== "string") {
+        throw new Error("the outputs have no gateways or caCertificatePem; are they this project's stack outputs?");
+    }
+    return outputs;
+}
+
+export async function main(argv: string[]): Promise<number> {
+    const { stack, outputsFile, options } = parseArgs(argv);
+    const outputs = readOutputs(stack, outputsFile);
+    const results = await verifyEdge(outputs, options, (line) => console.error(line));
+    console.log(formatTable(results, options));
+    const failed = results.filter((r) => !r.passed).length;
+    console.log(`\nverify: ${results.length - failed} of ${results.length} checks passed${failed ? `, ${failed} FAILED` : ""}`);
+    return failed === 0 ? 0 : 1;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+        console.error(`verify: ${(err as Error).message}`);
+        process.exit(2);
+    });
+}

@@ -1,0 +1,252 @@
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as http from "http";
+import * as https from "https";
+import { AddressInfo } from "net";
+import * as tls from "tls";
+import * as forge from "node-forge";
+import { CheckResult, EdgeStackOutputs, VerifyOptions, formatTable, verifyEdge } from "../../scripts/verify";
+
+// A CA and certificates made here, and two local HTTPS servers on loopback addresses standing in
+// for the two gateways. No cluster, no network beyond 127.0.0.0/8.
+
+interface KeyPair { pem: string; privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey }
+
+function keyPair(): KeyPair {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: "spki", format: "pem" },
+        privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    });
+    return { pem: privateKey, privateKey: forge.pki.privateKeyFromPem(privateKey), publicKey: forge.pki.publicKeyFromPem(publicKey) };
+}
+
+interface Ca { key: KeyPair; cert: forge.pki.Certificate; pem: string }
+let serial = 1;
+
+function certificate(subjectCn: string, key: KeyPair, issuer: { key: KeyPair; cert?: forge.pki.Certificate }, opts: { ca?: boolean; hosts?: string[]; expired?: boolean }): forge.pki.Certificate {
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = key.publicKey;
+    cert.serialNumber = String(serial++).padStart(2, "0");
+    const now = Date.now();
+    cert.validity.notBefore = new Date(now - (opts.expired ? 48 : 1) * 3600_000);
+    cert.validity.notAfter = new Date(now + (opts.expired ? -24 : 24) * 3600_000);
+    cert.setSubject([{ name: "commonName", value: subjectCn }]);
+    cert.setIssuer(issuer.cert ? issuer.cert.subject.attributes : [{ name: "commonName", value: subjectCn }]);
+    cert.setExtensions(opts.ca
+        ? [{ name: "basicConstraints", cA: true, critical: true }, { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true }]
+        : [{ name: "basicConstraints", cA: false }, { name: "keyUsage", digitalSignature: true, keyEncipherment: true }, { name: "extKeyUsage", serverAuth: true },
+            { name: "subjectAltName", altNames: (opts.hosts ?? []).map((value) => ({ type: 2, value })) }]);
+    cert.sign(issuer.key.privateKey, forge.md.sha256.create());
+    return cert;
+}
+
+function makeCa(name: string): Ca {
+    const key = keyPair();
+    const cert = certificate(name, key, { key }, { ca: true });
+    return { key, cert, pem: forge.pki.certificateToPem(cert) };
+}
+
+const leafKey = keyPair();
+const ca = makeCa("verify test CA");
+const otherCa = makeCa("some other CA");
+
+function leaf(host: string, issuer: Ca = ca, expired = false): tls.SecureContext {
+    const cert = certificate(host, leafKey, issuer, { hosts: [host], expired });
+    return tls.createSecureContext({ key: leafKey.pem, cert: forge.pki.certificateToPem(cert) });
+}
+
+interface FakeGateway {
+    ip: string;
+    /** host → certificate served for that SNI; hosts not listed get a TLS handshake failure. */
+    certificates: Record<string, tls.SecureContext>;
+    /** hosts with a route (200); other Host headers get 404, as Istio's "404 NR". */
+    routes: string[];
+    redirect: boolean;
+}
+
+async function listen(server: http.Server | https.Server, ip: string, port: number): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, ip, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+}
+
+/** Starts the fake gateways on one HTTPS port and one HTTP port; returns the ports and a stop function. */
+async function startGateways(gateways: FakeGateway[], delayMs: Record<string, number> = {}): Promise<{ httpsPort: number; httpPort: number; stop: () => Promise<void> }> {
+    const servers: (http.Server | https.Server)[] = [];
+    let httpsPort = 0;
+    let httpPort = 0;
+    const pendingStarts: Promise<void>[] = [];
+    for (const gw of gateways) {
+        const secure = https.createServer({
+            SNICallback: (servername, cb) => gw.certificates[servername]
+                ? cb(null, gw.certificates[servername])
+                : cb(new Error(`no certificate for ${servername}`)),
+        }, (req, res) => {
+            const host = (req.headers.host ?? "").split(":")[0];
+            res.writeHead(gw.routes.includes(host) ? 200 : 404).end(gw.routes.includes(host) ? "hello" : "");
+        });
+        const plain = http.createServer((req, res) => {
+            const host = (req.headers.host ?? "").split(":")[0];
+            if (gw.redirect) res.writeHead(301, { location: `https://${host}${req.url}` }).end();
+            else res.writeHead(200).end("plain http");
+        });
+        servers.push(secure, plain);
+        const start = async () => {
+            httpsPort = await listen(secure, gw.ip, httpsPort);
+            httpPort = await listen(plain, gw.ip, httpPort);
+        };
+        if (delayMs[gw.ip]) {
+            // Starts later, on the ports the others already use: a gateway still settling.
+            pendingStarts.push(new Promise((r) => setTimeout(r, delayMs[gw.ip])).then(start));
+        } else {
+            await start();
+        }
+    }
+    return {
+        httpsPort, httpPort,
+        stop: async () => {
+            await Promise.all(pendingStarts);
+            await Promise.all(servers.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r()))));
+        },
+    };
+}
+
+const PRIMARY = "127.0.0.2";
+const SECONDARY = "127.0.0.3";
+
+function healthy(): FakeGateway[] {
+    return [
+        { ip: PRIMARY, certificates: { "a.test": leaf("a.test"), "alt.test": leaf("alt.test") }, routes: ["a.test", "alt.test"], redirect: true },
+        { ip: SECONDARY, certificates: { "s.test": leaf("s.test") }, routes: ["s.test"], redirect: true },
+    ];
+}
+
+const outputs: EdgeStackOutputs = {
+    caCertificatePem: ca.pem,
+    gateways: {
+        primary: { ip: PRIMARY, hosts: ["a.test", "alt.test"], urls: ["https://a.test/hello", "https://alt.test/"], httpsRedirect: true },
+        secondary: { ip: SECONDARY, hosts: ["s.test"], urls: ["https://s.test/hello"], httpsRedirect: true },
+    },
+};
+
+async function run(gateways: FakeGateway[], overrides: Partial<VerifyOptions> = {}, delayMs: Record<string, number> = {}): Promise<CheckResult[]> {
+    const env = await startGateways(gateways, delayMs);
+    try {
+        return await verifyEdge(outputs, {
+            deadlineMs: 1500, intervalMs: 150, requestTimeoutMs: 1000, httpsPort: env.httpsPort, httpPort: env.httpPort, ...overrides,
+        });
+    } finally {
+        await env.stop();
+    }
+}
+
+const failures = (results: CheckResult[]) => results.filter((r) => !r.passed).map((r) => `${r.check.kind} ${r.check.host}@${r.check.targetGateway}`);
+const resultOf = (results: CheckResult[], kind: string, host: string, target: string) =>
+    results.find((r) => r.check.kind === kind && r.check.host === host && r.check.targetGateway === target)!;
+
+describe("npm run verify (against local stand-in gateways on loopback)", function () {
+    this.timeout(15000);
+
+    it("passes a correct edge: HTTPS with trusted certificates, redirects, isolation", async () => {
+        const results = await run(healthy());
+        assert.strictEqual(results.length, 9, "3 hosts × (https, redirect, isolation on the other gateway)");
+        assert.deepStrictEqual(failures(results), []);
+        const ok = resultOf(results, "https", "a.test", "primary");
+        assert.strictEqual(ok.status, 200);
+        assert.ok(ok.certificateExpires && Date.parse(ok.certificateExpires) > Date.now());
+        assert.match(resultOf(results, "redirect", "s.test", "secondary").detail, /→ https:\/\/s\.test\/hello/);
+        assert.match(resultOf(results, "isolation", "s.test", "primary").detail, /^refused:/);
+    });
+
+    it("fails isolation when a gateway also serves the other gateway's host", async () => {
+        const gateways = healthy();
+        gateways[1].certificates["a.test"] = leaf("a.test");
+        gateways[1].routes.push("a.test");
+        const results = await run(gateways);
+        assert.deepStrictEqual(failures(results), ["isolation a.test@secondary"]);
+        assert.match(resultOf(results, "isolation", "a.test", "secondary").detail, /LEAK: gateway secondary served a\.test with HTTP 200/);
+    });
+
+    it("counts a 404 from the other gateway as isolation", async () => {
+        const gateways = healthy();
+        gateways[1].certificates["a.test"] = leaf("a.test"); // answers TLS for it, but has no route
+        const results = await run(gateways);
+        assert.deepStrictEqual(failures(results), []);
+        assert.strictEqual(resultOf(results, "isolation", "a.test", "secondary").detail, "refused: HTTP 404");
+    });
+
+    it("fails an expired certificate", async () => {
+        const gateways = healthy();
+        gateways[0].certificates["alt.test"] = leaf("alt.test", ca, true);
+        const results = await run(gateways);
+        assert.deepStrictEqual(failures(results), ["https alt.test@primary"]);
+        assert.match(resultOf(results, "https", "alt.test", "primary").detail, /CERT_HAS_EXPIRED/);
+    });
+
+    it("fails a certificate from another CA", async () => {
+        const gateways = healthy();
+        gateways[1].certificates["s.test"] = leaf("s.test", otherCa);
+        const results = await run(gateways);
+        // Secondary never answers its own host correctly, so isolation on it stays unproven.
+        assert.deepStrictEqual(failures(results).sort(), ["https s.test@secondary", "isolation a.test@secondary", "isolation alt.test@secondary"]);
+        assert.match(resultOf(results, "https", "s.test", "secondary").detail, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify/);
+        assert.match(resultOf(results, "isolation", "a.test", "secondary").detail, /inconclusive/);
+    });
+
+    it("fails a certificate for another name (SNI host not in its SANs)", async () => {
+        const gateways = healthy();
+        gateways[0].certificates["a.test"] = leaf("alt.test");
+        const results = await run(gateways);
+        assert.deepStrictEqual(failures(results), ["https a.test@primary"]);
+        assert.match(resultOf(results, "https", "a.test", "primary").detail, /ERR_TLS_CERT_ALTNAME_INVALID/);
+    });
+
+    it("fails a missing HTTP → HTTPS redirect", async () => {
+        const gateways = healthy();
+        gateways[0].redirect = false;
+        const results = await run(gateways);
+        assert.deepStrictEqual(failures(results), ["redirect a.test@primary", "redirect alt.test@primary"]);
+        assert.match(resultOf(results, "redirect", "a.test", "primary").detail, /expected a redirect to https:\/\/a\.test…, got HTTP 200/);
+    });
+
+    it("does not expect a redirect from a gateway configured without one", async () => {
+        const gateways = healthy();
+        gateways[0].redirect = false;
+        const env = await startGateways(gateways);
+        try {
+            const noRedirect = { ...outputs, gateways: { ...outputs.gateways, primary: { ...outputs.gateways.primary, httpsRedirect: false } } };
+            const results = await verifyEdge(noRedirect, { deadlineMs: 1500, intervalMs: 150, requestTimeoutMs: 1000, httpsPort: env.httpsPort, httpPort: env.httpPort });
+            assert.strictEqual(results.filter((r) => r.check.kind === "redirect").length, 1);
+            assert.deepStrictEqual(failures(results), []);
+        } finally {
+            await env.stop();
+        }
+    });
+
+    it("retries while a gateway settles, and passes once it answers", async () => {
+        const results = await run(healthy(), { deadlineMs: 3000 }, { [SECONDARY]: 400 });
+        assert.deepStrictEqual(failures(results), []);
+        assert.ok(resultOf(results, "https", "s.test", "secondary").attempts >= 2);
+    });
+
+    it("gives up at the deadline when a gateway never answers, without calling isolation proven", async () => {
+        const started = Date.now();
+        const results = await run([healthy()[0]], { deadlineMs: 800 });
+        const elapsed = Date.now() - started;
+        assert.ok(elapsed < 800 + 1000 + 500, `bounded wait, took ${elapsed} ms`);
+        assert.deepStrictEqual(failures(results).sort(), ["https s.test@secondary", "isolation a.test@secondary", "isolation alt.test@secondary", "redirect s.test@secondary"]);
+        assert.ok(resultOf(results, "https", "s.test", "secondary").attempts >= 2);
+        assert.match(resultOf(results, "https", "s.test", "secondary").detail, /ECONNREFUSED/);
+    });
+
+    it("prints one table row per check with result, status, latency and expiry", async () => {
+        const results = await run(healthy());
+        const lines = formatTable(results).split("\n");
+        assert.strictEqual(lines.length, results.length + 1);
+        assert.match(lines[0], /^CHECK\s+HOST\s+GATEWAY\s+TARGET\s+RESULT\s+STATUS\s+LATENCY\s+CERT EXPIRES\s+DETAIL$/);
+        assert.ok(lines.some((l) => /^https\s+a\.test\s+primary\s+primary 127\.0\.0\.2:\d+\s+PASS\s+200\s+\d+ ms\s+\d{4}-/.test(l)), lines.join("\n"));
+    });
+});
