@@ -1,0 +1,31 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ciStackDocument, metallbAddressesFor } from "../../scripts/ciStack";
+import { parseStackConfig, rawConfigFrom } from "../../config";
+import { ROOT } from "../helpers/stacks";
+
+describe("scripts/ciStack: MetalLB addresses for a kind network", () => {
+    it("takes the top of the last /24 of the docker network", () => {
+        assert.deepStrictEqual(metallbAddressesFor("172.18.0.0/16"), {
+            gatewayIps: ["172.18.255.200", "172.18.255.201"],
+            gatewayPool: "172.18.255.200-172.18.255.201",
+            servicePool: "172.18.255.202-172.18.255.250",
+        });
+        assert.deepStrictEqual(metallbAddressesFor("192.168.49.0/24").gatewayIps, ["192.168.49.200", "192.168.49.201"]);
+    });
+
+    it("refuses networks it cannot pick from safely", () => {
+        assert.throws(() => metallbAddressesFor("172.18.0.0/25"), /smaller than a \/24/);
+        assert.throws(() => metallbAddressesFor("fc00:f853:ccd:e793::/64"), /expected the IPv4 subnet/);
+    });
+
+    it("writes a valid stack: the dev layout, on the kind network's addresses", () => {
+        const doc = ciStackDocument(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"), "172.19.0.0/16");
+        const flat = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+        const config = parseStackConfig(rawConfigFrom(flat));
+        assert.deepStrictEqual(config.gateways.map((g) => [g.name, g.ip]), [["primary", "172.19.255.200"], ["secondary", "172.19.255.201"]]);
+        assert.strictEqual(config.samples, true);
+        assert.deepStrictEqual(config.gateways[0].hosts, ["microk8s.local", "microk8s-alt.local"]);
+    });
+});
