@@ -30,6 +30,11 @@ export interface CertificateAuthorityArgs {
     keyAlgorithm: KeyAlgorithm;
     /** Leaves to issue. */
     certificates: LeafCertificateSpec[];
+    /**
+     * Protect the CA key and certificate: Pulumi then refuses to delete or replace them, so a
+     * refactor cannot silently swap the CA that every client trusts.
+     */
+    protect?: boolean;
     /** Resources the secrets must wait for (their namespaces). */
     secretDependencies?: pulumi.Resource[];
 }
@@ -60,7 +65,8 @@ export class CertificateAuthority extends pulumi.ComponentResource {
     constructor(name: string, args: CertificateAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${PACKAGE}:pki:CertificateAuthority`, name, {}, opts);
 
-        const caKey = new tls.PrivateKey(`${name}-ca-key`, keyArgs(args.keyAlgorithm), { parent: this });
+        const caOpts = { parent: this, protect: args.protect ?? false };
+        const caKey = new tls.PrivateKey(`${name}-ca-key`, keyArgs(args.keyAlgorithm), caOpts);
         // No early renewal for the CA: replacing it would break every client that trusts it.
         const caCert = new tls.SelfSignedCert(`${name}-ca-cert`, {
             privateKeyPem: caKey.privateKeyPem,
@@ -68,7 +74,7 @@ export class CertificateAuthority extends pulumi.ComponentResource {
             subject: { commonName: args.commonName, organization: PACKAGE },
             validityPeriodHours: args.caValidityHours,
             allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-        }, { parent: this });
+        }, caOpts);
         this.certificatePem = caCert.certPem;
 
         this.certificates = args.certificates.map((spec) => {

@@ -43,6 +43,7 @@ export function deployEdge(config: StackConfig, opts?: pulumi.ComponentResourceO
         validityHours: config.pki.validityHours,
         earlyRenewalHours: config.pki.earlyRenewalHours,
         keyAlgorithm: config.pki.keyAlgorithm,
+        protect: config.pki.protect,
         certificates: [...plans.values()].flat().map((plan) => ({
             id: plan.id,
             hosts: plan.hosts,

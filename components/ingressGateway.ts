@@ -39,6 +39,19 @@ export interface HostEndpoint {
     curl: string;
 }
 
+/** Spreads a gateway's pods over nodes: a node failure then takes down one replica, not all. */
+function antiAffinity(mode: GatewayConfig["podAntiAffinity"], selector: Record<string, string>): object {
+    const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
+    switch (mode) {
+        case "required":
+            return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
+        case "preferred":
+            return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+        default:
+            return {};
+    }
+}
+
 function urlHost(host: string): string {
     // A wildcard host has no single URL; any name under it will do.
     return host.replace(/^\*\./, "demo.");
@@ -53,6 +66,8 @@ export class IngressGateway extends pulumi.ComponentResource {
     readonly chart: k8s.helm.v4.Chart;
     readonly gatewayObject: k8s.apiextensions.CustomResource;
     readonly virtualServices: k8s.apiextensions.CustomResource[];
+    /** Present when the gateway restricts its clients (`allowedSourceRanges`). */
+    readonly authorizationPolicy?: k8s.apiextensions.CustomResource;
     readonly ip: string;
     readonly hosts: string[];
     readonly endpoints: HostEndpoint[];
@@ -73,16 +88,19 @@ export class IngressGateway extends pulumi.ComponentResource {
                 service: {
                     type: "LoadBalancer",
                     annotations: { [METALLB_IP_ANNOTATION]: gw.ip },
+                    externalTrafficPolicy: gw.externalTrafficPolicy,
+                    ...(gw.allowedSourceRanges ? { loadBalancerSourceRanges: gw.allowedSourceRanges } : {}),
                     ports: [
                         { name: "status-port", port: 15021, protocol: "TCP", targetPort: 15021 },
                         { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
                         { name: "https", port: 443, protocol: "TCP", targetPort: 443 },
                     ],
                 },
-                autoscaling: { enabled: false },
+                autoscaling: gw.autoscaling ? { enabled: true, ...gw.autoscaling } : { enabled: false },
                 replicaCount: gw.replicas,
                 resources: gw.resources,
                 podDisruptionBudget: gw.replicas > 1 ? { minAvailable: 1 } : {},
+                affinity: antiAffinity(gw.podAntiAffinity, gatewaySelector(gw.name)),
             },
         }, {
             parent: this,
@@ -112,6 +130,19 @@ export class IngressGateway extends pulumi.ComponentResource {
             dependsOn: [...args.dependsOn.namespace, ...args.dependsOn.controlPlane, ...args.dependsOn.credentials],
         });
 
+        // Source ranges twice: the Service's loadBalancerSourceRanges (where the load balancer
+        // honours it) and an ALLOW policy on the gateway pods, which holds even where it does not.
+        this.authorizationPolicy = gw.allowedSourceRanges && new k8s.apiextensions.CustomResource(`${name}-allowed-sources`, {
+            apiVersion: "security.istio.io/v1",
+            kind: "AuthorizationPolicy",
+            metadata: { name: `${gw.name}-allowed-sources`, namespace: ns },
+            spec: {
+                selector: { matchLabels: gatewaySelector(gw.name) },
+                action: "ALLOW",
+                rules: [{ from: [{ source: { remoteIpBlocks: gw.allowedSourceRanges } }] }],
+            },
+        }, { parent: this, dependsOn: [...args.dependsOn.namespace, ...args.dependsOn.controlPlane] });
+
         const hostRoutes = routesByHost(gw);
         this.virtualServices = hostRoutes.map(({ host, routes }) => new k8s.apiextensions.CustomResource(
             `${name}-vs-${hostSlug(host)}`, {
@@ -127,7 +158,8 @@ export class IngressGateway extends pulumi.ComponentResource {
                         route: [{ destination: { host: destinationHost(route), port: { number: route.destination.port } } }],
                     })),
                 },
-            }, { parent: this, dependsOn: [this.gatewayObject] }));
+            // Bound to the Gateway by name: Istio needs no order between them, only the CRDs and webhook.
+            }, { parent: this, dependsOn: [...args.dependsOn.namespace, ...args.dependsOn.controlPlane] }));
 
         this.ip = gw.ip;
         this.hosts = [...gw.hosts];

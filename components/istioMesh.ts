@@ -18,6 +18,10 @@ export interface IstioMeshArgs {
     gatewayNamespace: string;
     /** istiod replicas and resources. */
     istiod: { replicas: number; resources: ResourceRequirements };
+    /** Mesh-wide mTLS mode: STRICT refuses plain-text traffic to sidecars; PERMISSIVE accepts both. */
+    mtlsMode: "STRICT" | "PERMISSIVE";
+    /** Application namespaces to create, labelled for sidecar injection. */
+    meshNamespaces: string[];
 }
 
 /** Istio's control plane from the official charts, in the order they need: `base` → `istiod`. */
@@ -28,6 +32,8 @@ export class IstioMesh extends pulumi.ComponentResource {
     readonly base: k8s.helm.v4.Chart;
     /** The control plane, injector and validating webhook. Gateways depend on it. */
     readonly istiod: k8s.helm.v4.Chart;
+    readonly peerAuthentication: k8s.apiextensions.CustomResource;
+    readonly meshNamespaces: k8s.core.v1.Namespace[];
 
     constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${PACKAGE}:istio:IstioMesh`, name, {}, opts);
@@ -69,6 +75,18 @@ export class IstioMesh extends pulumi.ComponentResource {
                 },
             },
         }, { parent: this, dependsOn: [this.base] });
+
+        // In Istio's root namespace, named "default": the mesh-wide policy.
+        this.peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mtls`, {
+            apiVersion: "security.istio.io/v1",
+            kind: "PeerAuthentication",
+            metadata: { name: "default", namespace: args.namespace },
+            spec: { mtls: { mode: args.mtlsMode } },
+        }, { parent: this, dependsOn: [this.istiod] });
+
+        this.meshNamespaces = args.meshNamespaces.map((ns) => new k8s.core.v1.Namespace(`${name}-mesh-${ns}`, {
+            metadata: { name: ns, labels: { "istio-injection": "enabled" } },
+        }, { parent: this }));
 
         this.registerOutputs({ namespace: args.namespace, gatewayNamespace: args.gatewayNamespace });
     }

@@ -34,6 +34,10 @@ export interface IstioConfig {
     namespace: string;
     /** Namespace of the ingress gateway pods, their Gateways, VirtualServices and TLS secrets. */
     gatewayNamespace: string;
+    /** Mesh-wide mutual TLS (a PeerAuthentication "default" in Istio's root namespace). */
+    mtlsMode: "STRICT" | "PERMISSIVE";
+    /** Application namespaces to create with sidecar injection on. */
+    meshNamespaces: string[];
     istiod: { replicas: number; resources: ResourceRequirements };
 }
 export type KeyAlgorithm = "ECDSA-P256" | "ECDSA-P384" | "RSA-2048" | "RSA-3072" | "RSA-4096";
@@ -44,6 +48,8 @@ export interface PkiConfig {
     earlyRenewalHours: number;
     keyAlgorithm: KeyAlgorithm;
     certificatePer: "host" | "gateway";
+    /** Protect the CA key and certificate from deletion and replacement. */
+    protect: boolean;
 }
 export interface RouteMatch {
     kind: "exact" | "prefix";
@@ -62,8 +68,14 @@ export interface GatewayConfig {
     hosts: string[];
     httpsRedirect: boolean;
     minTlsVersion: "TLSV1_2" | "TLSV1_3";
+    /** Fixed replica count, or the minimum when autoscaling is set. */
     replicas: number;
+    autoscaling?: { minReplicas: number; maxReplicas: number; targetCPUUtilizationPercentage: number };
+    podAntiAffinity: "none" | "preferred" | "required";
     resources: ResourceRequirements;
+    /** Client CIDRs allowed to reach the gateway; undefined = everyone. */
+    allowedSourceRanges?: string[];
+    externalTrafficPolicy: "Cluster" | "Local";
     routes: RouteConfig[];
 }
 export interface StackConfig {
@@ -87,6 +99,8 @@ export const DEFAULTS = {
         repository: "https://istio-release.storage.googleapis.com/charts",
         namespace: "istio-system",
         gatewayNamespace: "istio-ingress",
+        mtlsMode: "PERMISSIVE" as const,
+        meshNamespaces: [] as string[],
         // Istio's "demo" profile sizing: fits minikube and kind.
         istiod: { replicas: 1, resources: { requests: { cpu: "10m", memory: "100Mi" } } },
     },
@@ -97,11 +111,14 @@ export const DEFAULTS = {
         earlyRenewalHours: 720,
         keyAlgorithm: "ECDSA-P256" as KeyAlgorithm,
         certificatePer: "host" as const,
+        protect: false,
     },
     gateway: {
         httpsRedirect: true,
         minTlsVersion: "TLSV1_2" as const,
         replicas: 1,
+        podAntiAffinity: "preferred" as const,
+        targetCPUUtilizationPercentage: 80,
         resources: { requests: { cpu: "10m", memory: "40Mi" } },
     },
     destinationNamespace: "default",
@@ -299,7 +316,63 @@ function checkGateways(gateways: Raw[], pools: { name: string; blocks: AddressBl
         });
 
         checkRoutes(gw, at, ownHosts, problems);
+        checkGatewaySizing(gw, at, problems);
+        checkSourceRanges(gw, at, problems);
     });
+}
+
+function checkGatewaySizing(gw: Raw, at: string, problems: string[]): void {
+    if (gw.autoscaling) {
+        if (gw.replicas !== undefined) {
+            problems.push(`${at}.replicas: ${gw.replicas} conflicts with ${at}.autoscaling; set one of them (autoscaling.minReplicas is the floor)`);
+        }
+        if (gw.autoscaling.minReplicas > gw.autoscaling.maxReplicas) {
+            problems.push(`${at}.autoscaling.minReplicas: ${gw.autoscaling.minReplicas} is more than maxReplicas (${gw.autoscaling.maxReplicas}); valid: minReplicas ≤ maxReplicas`);
+        }
+    }
+    checkResources(gw.resources, `${at}.resources`, problems);
+}
+
+/** Limits below requests are rejected by the API server; say so before anything is created. */
+export function checkResources(resources: Raw | undefined, at: string, problems: string[]): void {
+    if (!resources?.limits) return;
+    for (const kind of ["cpu", "memory"] as const) {
+        const request = parseQuantity(resources.requests[kind]);
+        const limit = parseQuantity(resources.limits[kind]);
+        if (limit < request) {
+            problems.push(`${at}.limits.${kind}: ${show(resources.limits[kind])} is less than requests.${kind} (${show(resources.requests[kind])}); a limit must be at least the request`);
+        }
+    }
+}
+
+const QUANTITY_SUFFIX: Record<string, number> = {
+    "": 1, m: 1e-3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+};
+
+/** A Kubernetes quantity ("500m", "2", "128Mi") as a number of base units. */
+export function parseQuantity(text: string): number {
+    const match = /^([0-9]+(?:\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(text);
+    if (!match) return NaN;
+    return Number(match[1]) * QUANTITY_SUFFIX[match[2] ?? ""];
+}
+
+function checkSourceRanges(gw: Raw, at: string, problems: string[]): void {
+    ((gw.allowedSourceRanges ?? []) as string[]).forEach((cidr, i) => {
+        if (!cidr.includes("/")) {
+            problems.push(`${at}.allowedSourceRanges[${i}]: ${show(cidr)} is not a CIDR; expected a CIDR such as "10.0.0.0/8" (a single address is "10.1.2.3/32")`);
+            return;
+        }
+        try {
+            parseAddressBlock(cidr);
+        } catch (err) {
+            problems.push(`${at}.allowedSourceRanges[${i}]: ${show(cidr)} ${(err as Error).message}; expected a CIDR such as "10.0.0.0/8" or "fd00::/8"`);
+        }
+    });
+    if (gw.allowedSourceRanges && gw.externalTrafficPolicy === "Cluster") {
+        problems.push(
+            `${at}.externalTrafficPolicy: "Cluster" hides the client address behind a node's, so ${at}.allowedSourceRanges cannot be enforced; use "Local" (the default when allowedSourceRanges is set)`,
+        );
+    }
 }
 
 function checkRoutes(gw: Raw, at: string, gatewayHosts: Set<string>, problems: string[]): void {
@@ -367,6 +440,8 @@ function withDefaults(raw: Raw): StackConfig {
             repository: istio.repository ?? DEFAULTS.istio.repository,
             namespace: istio.namespace ?? DEFAULTS.istio.namespace,
             gatewayNamespace: istio.gatewayNamespace ?? DEFAULTS.istio.gatewayNamespace,
+            mtlsMode: istio.mtlsMode ?? DEFAULTS.istio.mtlsMode,
+            meshNamespaces: istio.meshNamespaces ?? DEFAULTS.istio.meshNamespaces,
             istiod: { ...DEFAULTS.istio.istiod, ...(istio.istiod ?? {}) },
         },
         pki,
@@ -376,8 +451,19 @@ function withDefaults(raw: Raw): StackConfig {
             hosts: gw.hosts,
             httpsRedirect: gw.httpsRedirect ?? DEFAULTS.gateway.httpsRedirect,
             minTlsVersion: gw.minTlsVersion ?? DEFAULTS.gateway.minTlsVersion,
-            replicas: gw.replicas ?? DEFAULTS.gateway.replicas,
+            replicas: gw.autoscaling?.minReplicas ?? gw.replicas ?? DEFAULTS.gateway.replicas,
+            ...(gw.autoscaling ? {
+                autoscaling: {
+                    minReplicas: gw.autoscaling.minReplicas,
+                    maxReplicas: gw.autoscaling.maxReplicas,
+                    targetCPUUtilizationPercentage: gw.autoscaling.targetCPUUtilizationPercentage ?? DEFAULTS.gateway.targetCPUUtilizationPercentage,
+                },
+            } : {}),
+            podAntiAffinity: gw.podAntiAffinity ?? DEFAULTS.gateway.podAntiAffinity,
             resources: gw.resources ?? DEFAULTS.gateway.resources,
+            ...(gw.allowedSourceRanges ? { allowedSourceRanges: gw.allowedSourceRanges } : {}),
+            // Source ranges need the client's address, which "Cluster" replaces with a node's.
+            externalTrafficPolicy: gw.externalTrafficPolicy ?? (gw.allowedSourceRanges ? "Local" : "Cluster"),
             routes: ((gw.routes ?? []) as Raw[]).map((route) => ({
                 name: route.name,
                 hosts: route.hosts ?? gw.hosts,
@@ -393,6 +479,25 @@ function withDefaults(raw: Raw): StackConfig {
         })),
         samples: raw.samples ?? DEFAULTS.samples,
     };
+}
+
+/** Namespaces this program creates itself; a mesh namespace must not be one of them. */
+function checkMeshNamespaces(config: StackConfig, problems: string[]): void {
+    const owned = new Map<string, string>([
+        [config.metallb.namespace, "metallb.namespace"],
+        [config.istio.namespace, "istio.namespace"],
+        [config.istio.gatewayNamespace, "istio.gatewayNamespace"],
+        ...(config.samples ? [["samples", "samples (the sample apps' namespace)"] as [string, string]] : []),
+    ]);
+    const seen = new Set<string>();
+    config.istio.meshNamespaces.forEach((ns, i) => {
+        if (owned.has(ns)) {
+            problems.push(`istio.meshNamespaces[${i}]: ${show(ns)} is already ${owned.get(ns)}; list application namespaces only`);
+        } else if (seen.has(ns)) {
+            problems.push(`istio.meshNamespaces[${i}]: ${show(ns)} is listed twice`);
+        }
+        seen.add(ns);
+    });
 }
 
 /**
@@ -419,6 +524,8 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
             `pki.validityHours: ${config.pki.validityHours} exceeds pki.caValidityHours (${config.pki.caValidityHours}); a certificate cannot outlive the CA that signed it`,
         );
     }
+    checkResources(input.istio?.istiod?.resources, "istio.istiod.resources", problems);
+    checkMeshNamespaces(config, problems);
     if (config.istio.gatewayNamespace === config.metallb.namespace) {
         problems.push(
             `istio.gatewayNamespace: ${show(config.istio.gatewayNamespace)} is MetalLB's namespace; gateways need a namespace of their own (MetalLB's allows privileged pods)`,

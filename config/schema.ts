@@ -89,6 +89,8 @@ export const stackConfigSchema = {
                 repository,
                 namespace,
                 gatewayNamespace: namespace,
+                mtlsMode: { enum: ["STRICT", "PERMISSIVE"] },
+                meshNamespaces: { type: "array", items: namespace },
                 istiod: {
                     type: "object",
                     additionalProperties: false,
@@ -109,6 +111,7 @@ export const stackConfigSchema = {
                 earlyRenewalHours: { type: "integer", minimum: 0, maximum: 876000 },
                 keyAlgorithm: { enum: ["ECDSA-P256", "ECDSA-P384", "RSA-2048", "RSA-3072", "RSA-4096"] },
                 certificatePer: { enum: ["host", "gateway"] },
+                protect: { type: "boolean" },
             },
         },
         gateways: {
@@ -131,7 +134,20 @@ export const stackConfigSchema = {
                     httpsRedirect: { type: "boolean" },
                     minTlsVersion: { enum: ["TLSV1_2", "TLSV1_3"] },
                     replicas: { type: "integer", minimum: 1, maximum: 100 },
+                    autoscaling: {
+                        type: "object",
+                        additionalProperties: false,
+                        required: ["minReplicas", "maxReplicas"],
+                        properties: {
+                            minReplicas: { type: "integer", minimum: 1, maximum: 100 },
+                            maxReplicas: { type: "integer", minimum: 1, maximum: 100 },
+                            targetCPUUtilizationPercentage: { type: "integer", minimum: 10, maximum: 100 },
+                        },
+                    },
+                    podAntiAffinity: { enum: ["none", "preferred", "required"] },
                     resources,
+                    allowedSourceRanges: { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
+                    externalTrafficPolicy: { enum: ["Cluster", "Local"] },
                     routes: {
                         type: "array",
                         items: {

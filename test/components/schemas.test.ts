@@ -15,10 +15,11 @@ const variants: Record<string, () => ReturnType<typeof stackConfig>> = {
 
 for (const [title, config] of Object.entries(variants)) {
     describe(`emitted objects validate against upstream schemas (${title})`, () => {
-        it("every Istio Gateway and VirtualService matches Istio's CRD schema", async () => {
+        it("every Istio object (Gateway, VirtualService, AuthorizationPolicy, PeerAuthentication) matches Istio's CRD schema", async () => {
             const ev = await evaluateEdge(config());
-            const objects = [...ev.ofType(T.gateway), ...ev.ofType(T.virtualService)];
-            assert.ok(objects.length >= 4);
+            const objects = ev.resources.filter((r) => /^kubernetes:[a-z]+\.istio\.io\//.test(r.type));
+            assert.ok(objects.length >= 5);
+            assert.ok(objects.some((o) => o.type === T.peerAuthentication));
             for (const object of objects) {
                 assert.deepStrictEqual(await istioObjectErrors(object.inputs as any), [], object.name);
             }

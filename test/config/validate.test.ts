@@ -291,7 +291,117 @@ describe("config: bad input is rejected with the key, the value and what is vali
             edit: (raw) => { raw.istio = { gatewayNamespace: "metallb-system" }; },
             expect: [/^istio\.gatewayNamespace:/, /"metallb-system" is MetalLB's namespace/],
         },
+        {
+            title: "an allowed source range that is a plain address",
+            edit: (raw) => { raw.gateways[1].allowedSourceRanges = ["10.1.2.3"]; },
+            expect: [/^gateways\[1\]\.allowedSourceRanges\[0\]:/, /"10\.1\.2\.3" is not a CIDR/, /"10\.1\.2\.3\/32"/],
+        },
+        {
+            title: "a malformed allowed source range",
+            edit: (raw) => { raw.gateways[1].allowedSourceRanges = ["10.0.0.0/8", "192.168.0.0/40"]; },
+            expect: [/^gateways\[1\]\.allowedSourceRanges\[1\]:/, /more than the 32 bits/],
+        },
+        {
+            title: "source ranges with a traffic policy that hides client addresses",
+            edit: (raw) => { raw.gateways[1].allowedSourceRanges = ["10.0.0.0/8"]; raw.gateways[1].externalTrafficPolicy = "Cluster"; },
+            expect: [/^gateways\[1\]\.externalTrafficPolicy:/, /"Cluster" hides the client address/, /use "Local"/],
+        },
+        {
+            title: "an unknown external traffic policy",
+            edit: (raw) => { raw.gateways[0].externalTrafficPolicy = "local"; },
+            expect: [/^gateways\[0\]\.externalTrafficPolicy:/, /"local" is not valid; valid values: "Cluster", "Local"/],
+        },
+        {
+            title: "autoscaling with min above max",
+            edit: (raw) => { raw.gateways[0].autoscaling = { minReplicas: 5, maxReplicas: 2 }; },
+            expect: [/^gateways\[0\]\.autoscaling\.minReplicas:/, /5 is more than maxReplicas \(2\)/],
+        },
+        {
+            title: "autoscaling together with a fixed replica count",
+            edit: (raw) => { raw.gateways[0].autoscaling = { minReplicas: 2, maxReplicas: 4 }; raw.gateways[0].replicas = 3; },
+            expect: [/^gateways\[0\]\.replicas:/, /3 conflicts with gateways\[0\]\.autoscaling/],
+        },
+        {
+            title: "autoscaling without maxReplicas",
+            edit: (raw) => { raw.gateways[0].autoscaling = { minReplicas: 2 }; },
+            expect: [/^gateways\[0\]\.autoscaling\.maxReplicas:/, /required but missing/],
+        },
+        {
+            title: "a CPU target out of range",
+            edit: (raw) => { raw.gateways[0].autoscaling = { minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 150 }; },
+            expect: [/^gateways\[0\]\.autoscaling\.targetCPUUtilizationPercentage:/, /150 is out of range; valid: 10 to 100/],
+        },
+        {
+            title: "zero replicas",
+            edit: (raw) => { raw.gateways[0].replicas = 0; },
+            expect: [/^gateways\[0\]\.replicas:/, /0 is out of range; valid: 1 to 100/],
+        },
+        {
+            title: "a gateway memory limit below its request",
+            edit: (raw) => { raw.gateways[0].resources = { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "512Mi" } }; },
+            expect: [/^gateways\[0\]\.resources\.limits\.memory:/, /"512Mi" is less than requests\.memory \("1Gi"\)/],
+        },
+        {
+            title: "an istiod CPU limit below its request",
+            edit: (raw) => { raw.istio = { istiod: { resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "500m", memory: "2Gi" } } } }; },
+            expect: [/^istio\.istiod\.resources\.limits\.cpu:/, /"500m" is less than requests\.cpu \("1"\)/],
+        },
+        {
+            title: "an unknown anti-affinity mode",
+            edit: (raw) => { raw.gateways[0].podAntiAffinity = "soft"; },
+            expect: [/^gateways\[0\]\.podAntiAffinity:/, /"soft" is not valid; valid values: "none", "preferred", "required"/],
+        },
+        {
+            title: "an unknown mTLS mode",
+            edit: (raw) => { raw.istio = { mtlsMode: "DISABLE" }; },
+            expect: [/^istio\.mtlsMode:/, /"DISABLE" is not valid; valid values: "STRICT", "PERMISSIVE"/],
+        },
+        {
+            title: "a mesh namespace that the program already owns",
+            edit: (raw) => { raw.istio = { meshNamespaces: ["apps", "istio-ingress"] }; },
+            expect: [/^istio\.meshNamespaces\[1\]:/, /"istio-ingress" is already istio\.gatewayNamespace/],
+        },
+        {
+            title: "a mesh namespace listed twice",
+            edit: (raw) => { raw.istio = { meshNamespaces: ["apps", "apps"] }; },
+            expect: [/^istio\.meshNamespaces\[1\]:/, /"apps" is listed twice/],
+        },
+        {
+            title: "a mesh namespace that is not a DNS label",
+            edit: (raw) => { raw.istio = { meshNamespaces: ["Apps_1"] }; },
+            expect: [/^istio\.meshNamespaces\[0\]:/, /"Apps_1" is not valid; expected a Kubernetes namespace name/],
+        },
+        {
+            title: "a protect flag that is not a boolean",
+            edit: (raw) => { raw.pki.protect = "yes"; },
+            expect: [/^pki\.protect:/, /"yes" is not valid; expected boolean/],
+        },
+        {
+            title: "a chart repository that is not a URL",
+            edit: (raw) => { raw.metallb.repository = "metallb.github.io/metallb"; },
+            expect: [/^metallb\.repository:/, /is not valid; expected a Helm repository URL/],
+        },
+        {
+            title: "a CA validity of zero hours",
+            edit: (raw) => { raw.pki.caValidityHours = 0; },
+            expect: [/^pki\.caValidityHours:/, /0 is out of range; valid: 1 to 876000/],
+        },
+        {
+            title: "a gateway without hosts",
+            edit: (raw) => { raw.gateways[1].hosts = []; },
+            expect: [/^gateways\[1\]\.hosts:/, /must list at least 1 item/],
+        },
+        {
+            title: "a destination namespace that is not a namespace name",
+            edit: (raw) => { raw.gateways[1].routes[0].destination.namespace = "Samples"; },
+            expect: [/^gateways\[1\]\.routes\[0\]\.destination\.namespace:/, /"Samples" is not valid/],
+        },
     ];
+
+    it("covers at least 40 distinct bad configurations", () => {
+        assert.ok(cases.length >= 40, `${cases.length} cases`);
+        assert.strictEqual(new Set(cases.map((c) => c.title)).size, cases.length);
+    });
 
     for (const c of cases) {
         it(`rejects ${c.title}`, () => {

@@ -1,5 +1,5 @@
 // Views of an evaluated edge, shared by the component tests and the policy integration tests.
-import { Evaluation, RegisteredResource, evaluate } from "./mocks";
+import { Evaluation, ProviderOverride, RegisteredResource, evaluate } from "./mocks";
 import { deployEdge, EdgeOutputs } from "../../components/edge";
 import { StackConfig } from "../../config";
 import { gatewayChartPodLabels as podLabels, matchCovers, selects } from "../../policy/lib/istio";
@@ -14,14 +14,16 @@ export const T = {
     virtualService: "kubernetes:networking.istio.io/v1:VirtualService",
     pool: "kubernetes:metallb.io/v1beta1:IPAddressPool",
     l2: "kubernetes:metallb.io/v1beta1:L2Advertisement",
+    authorizationPolicy: "kubernetes:security.istio.io/v1:AuthorizationPolicy",
+    peerAuthentication: "kubernetes:security.istio.io/v1:PeerAuthentication",
     privateKey: "tls:index/privateKey:PrivateKey",
     selfSigned: "tls:index/selfSignedCert:SelfSignedCert",
     certRequest: "tls:index/certRequest:CertRequest",
     leafCert: "tls:index/locallySignedCert:LocallySignedCert",
 };
 
-export function evaluateEdge(config: StackConfig): Promise<Evaluation<EdgeOutputs>> {
-    return evaluate(() => deployEdge(config));
+export function evaluateEdge(config: StackConfig, provider?: ProviderOverride): Promise<Evaluation<EdgeOutputs>> {
+    return evaluate(() => deployEdge(config), "test", provider);
 }
 
 export function chartByRelease(ev: Evaluation<unknown>, release: string): RegisteredResource {

@@ -12,6 +12,8 @@ export interface RegisteredResource {
     parent: string;
     /** Explicit and property dependencies, as URNs. */
     dependencies: string[];
+    /** The `protect` resource option. */
+    protect: boolean;
     inputs: Record<string, any>;
 }
 
@@ -41,18 +43,22 @@ function providerState(type: string, name: string, inputs: Record<string, any>):
     }
 }
 
+/** Lets a test stand in for a provider's decision, e.g. a renewed certificate: extra state by resource. */
+export type ProviderOverride = (type: string, name: string) => Record<string, unknown> | undefined;
+
 type Monitor = { registerResource: (req: any, cb: any) => unknown };
 
 /**
  * Runs `build` under mocks and waits until every registration has reached the mock monitor.
  * Each call installs fresh mocks, so evaluations do not see each other's resources.
  */
-export async function evaluate<T>(build: () => T, stack = "test"): Promise<Evaluation<T>> {
+export async function evaluate<T>(build: () => T, stack = "test", provider: ProviderOverride = () => undefined): Promise<Evaluation<T>> {
     const inputsByKey = new Map<string, Record<string, any>>();
     await pulumi.runtime.setMocks({
         newResource: (args: pulumi.runtime.MockResourceArgs) => {
             inputsByKey.set(`${args.type}::${args.name}`, args.inputs);
-            return { id: `${args.name}-id`, state: providerState(args.type, args.name, args.inputs) };
+            const state = providerState(args.type, args.name, args.inputs);
+            return { id: `${args.name}-id`, state: { ...state, ...(provider(args.type, args.name) ?? {}) } };
         },
         call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
     }, PROJECT, stack, false);
@@ -70,6 +76,7 @@ export async function evaluate<T>(build: () => T, stack = "test"): Promise<Evalu
             custom: req.getCustom(),
             parent: req.getParent(),
             dependencies: [...new Set([...req.getDependenciesList(), ...propertyDeps])],
+            protect: req.getProtect(),
             inputs: {},
         });
         return register(req, callback);
