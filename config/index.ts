@@ -4,6 +4,7 @@ import Ajv, { ErrorObject } from "ajv";
 import { AddressBlock, blockContains, blocksOverlap, parseAddressBlock, parseIp } from "./ip";
 import { stackConfigSchema } from "./schema";
 import { hostsIntersect } from "../policy/lib/istio";
+import { hostSlug } from "../components/naming";
 
 export const PROJECT = "istio-metallb-ingress";
 
@@ -304,6 +305,11 @@ function checkGateways(gateways: Raw[], pools: { name: string; blocks: AddressBl
             if (ownHosts.has(host)) {
                 problems.push(`${at}.hosts[${h}]: ${show(host)} is listed twice on this gateway`);
             }
+            // Per-host objects are named "<gateway>-<host>-tls"; Kubernetes names stop at 253 characters.
+            const longest = `${gw.name}-${hostSlug(host)}-tls`;
+            if (longest.length > 253) {
+                problems.push(`${at}.hosts[${h}]: ${show(host)} is too long for the names derived from it ("${longest.slice(0, 40)}…", ${longest.length} characters; Kubernetes allows 253); use a shorter host or gateway name`);
+            }
             ownHosts.add(host);
             // A host answered by two gateways breaks their isolation (and SNI picks one at random).
             const clash = hostOwner.find((o) => o.g !== g && hostsIntersect(o.host, host));
@@ -334,7 +340,7 @@ function checkGatewaySizing(gw: Raw, at: string, problems: string[]): void {
 }
 
 /** Limits below requests are rejected by the API server; say so before anything is created. */
-export function checkResources(resources: Raw | undefined, at: string, problems: string[]): void {
+function checkResources(resources: Raw | undefined, at: string, problems: string[]): void {
     if (!resources?.limits) return;
     for (const kind of ["cpu", "memory"] as const) {
         const request = parseQuantity(resources.requests[kind]);
@@ -350,7 +356,7 @@ const QUANTITY_SUFFIX: Record<string, number> = {
 };
 
 /** A Kubernetes quantity ("500m", "2", "128Mi") as a number of base units. */
-export function parseQuantity(text: string): number {
+function parseQuantity(text: string): number {
     const match = /^([0-9]+(?:\.[0-9]+)?)(m|Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(text);
     if (!match) return NaN;
     return Number(match[1]) * QUANTITY_SUFFIX[match[2] ?? ""];

@@ -172,6 +172,11 @@ describe("config: bad input is rejected with the key, the value and what is vali
             expect: [/^gateways\[1\]\.hosts\[1\]:/, /"\*\.local" is also served by gateways\[0\]/],
         },
         {
+            title: "a host too long for the Kubernetes names derived from it",
+            edit: (raw) => { raw.gateways[1].hosts[0] = `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.local`; },
+            expect: [/^gateways\[1\]\.hosts\[0\]:/, /is too long for the names derived from it/, /Kubernetes allows 253/],
+        },
+        {
             title: "a host listed twice on one gateway",
             edit: (raw) => { raw.gateways[0].hosts.push("microk8s.local"); },
             expect: [/^gateways\[0\]\.hosts\[2\]:/, /listed twice/],
