@@ -70,6 +70,8 @@ export interface GatewayObject {
     namespace: string;
     name?: string;
     selector?: Record<string, string>;
+    /** The selector is not known until `pulumi up`: rules about it cannot decide yet. */
+    selectorUnknown: boolean;
     servers: GatewayServer[];
 }
 
@@ -88,6 +90,8 @@ export interface GatewayWorkload {
     resource: StackResource;
     namespace: string;
     labels: Record<string, string>;
+    /** Its labels are not known until `pulumi up`. */
+    labelsUnknown: boolean;
 }
 
 /** A LoadBalancer Service, or the Service a gateway chart will create from its values. */
@@ -112,20 +116,24 @@ export class StackModel {
     readonly virtualServices: VirtualServiceObject[];
     readonly workloads: GatewayWorkload[];
     readonly services: LoadBalancerService[];
-    readonly secrets: { resource: StackResource; namespace: string; name?: string; type?: string; keys: string[] }[];
-    readonly pools: { resource: StackResource; name?: string; addresses: string[] }[];
+    readonly secrets: { resource: StackResource; namespace: string; name?: string; type?: string; keys: string[]; unknown: boolean }[];
+    readonly pools: { resource: StackResource; name?: string; addresses: string[]; unknown: boolean }[];
     readonly meshNamespaces: Set<string>;
 
     constructor(readonly resources: StackResource[]) {
         const childrenOf = (r: StackResource) => resources.filter((c) => c.parent?.urn === r.urn);
 
-        this.gateways = resources.filter((r) => GATEWAY_TYPE.test(r.type)).map((r) => ({
-            resource: r,
-            namespace: namespaceOf(r.props),
-            name: nameOf(r.props),
-            selector: known(() => r.props.spec?.selector),
-            servers: known(() => r.props.spec?.servers) ?? [],
-        }));
+        this.gateways = resources.filter((r) => GATEWAY_TYPE.test(r.type)).map((r) => {
+            const selector = probe(() => r.props.spec?.selector);
+            return {
+                resource: r,
+                namespace: namespaceOf(r.props),
+                name: nameOf(r.props),
+                selector: selector === UNKNOWN ? undefined : selector,
+                selectorUnknown: selector === UNKNOWN,
+                servers: known(() => r.props.spec?.servers) ?? [],
+            };
+        });
 
         this.virtualServices = resources.filter((r) => VIRTUAL_SERVICE_TYPE.test(r.type)).map((r) => ({
             resource: r,
@@ -139,7 +147,7 @@ export class StackModel {
         const deployments = resources.filter((r) => DEPLOYMENT_TYPE.test(r.type)).map((r) => ({
             resource: r,
             namespace: namespaceOf(r.props),
-            labels: (known(() => r.props.spec?.template?.metadata?.labels) ?? {}) as Record<string, string>,
+            labels: probe(() => r.props.spec?.template?.metadata?.labels ?? {}) as Record<string, string> | typeof UNKNOWN,
             gatewayTemplate: known(() => r.props.spec?.template?.metadata?.annotations?.["inject.istio.io/templates"]) === "gateway",
         }));
         // A gateway chart installed with helm.v4.Chart appears both as the chart and as its
@@ -150,16 +158,19 @@ export class StackModel {
                 id: `${d.namespace}/${nameOf(d.resource.props) ?? d.resource.name}`,
                 resource: d.resource,
                 namespace: d.namespace,
-                labels: d.labels,
+                labels: d.labels === UNKNOWN ? {} : d.labels,
+                labelsUnknown: d.labels === UNKNOWN,
             })),
             ...gatewayCharts.map((chart) => {
                 const release = known(() => chart.props.name) ?? chart.name;
                 const namespace = known(() => chart.props.namespace) ?? "default";
+                const values = probe(() => chart.props.values);
                 return {
                     id: `${namespace}/${release}`,
                     resource: chart,
                     namespace,
-                    labels: gatewayChartPodLabels(release, known(() => chart.props.values)),
+                    labels: gatewayChartPodLabels(release, values === UNKNOWN ? undefined : values),
+                    labelsUnknown: values === UNKNOWN,
                 };
             }),
         ];
@@ -198,15 +209,20 @@ export class StackModel {
             resource: r,
             namespace: namespaceOf(r.props),
             name: nameOf(r.props),
+            unknown: probe(() => r.props.metadata?.name) === UNKNOWN || probe(() => r.props.metadata?.namespace) === UNKNOWN,
             type: known(() => r.props.type),
             keys: [...Object.keys(unwrapSecret(known(() => r.props.data)) ?? {}), ...Object.keys(unwrapSecret(known(() => r.props.stringData)) ?? {})],
         }));
 
-        this.pools = resources.filter((r) => POOL_TYPE.test(r.type)).map((r) => ({
-            resource: r,
-            name: nameOf(r.props),
-            addresses: known(() => r.props.spec?.addresses) ?? [],
-        }));
+        this.pools = resources.filter((r) => POOL_TYPE.test(r.type)).map((r) => {
+            const addresses = probe(() => r.props.spec?.addresses);
+            return {
+                resource: r,
+                name: nameOf(r.props),
+                addresses: addresses === UNKNOWN ? [] : (addresses ?? []) as string[],
+                unknown: addresses === UNKNOWN,
+            };
+        });
 
         this.meshNamespaces = new Set(resources
             .filter((r) => r.type === NAMESPACE_TYPE)

@@ -95,6 +95,7 @@ export const credentialNameResolves: StackValidationPolicy = {
                 if (!credential) return;
                 const candidates = m.secrets.filter((s) => s.name === credential);
                 const inPlace = candidates.find((s) => s.namespace === podNamespace);
+                if (!inPlace && m.secrets.some((s) => s.unknown)) return; // a secret's name is decided at `pulumi up`
                 if (!inPlace) {
                     const elsewhere = candidates.map((s) => s.namespace).join(", ");
                     report(`Gateway ${gatewayId(gw)} servers[${i}]: credentialName "${credential}" has no secret in namespace ${podNamespace}, where its gateway pods (${workloads[0].id}) run${elsewhere ? `; one exists in ${elsewhere}, which Istio cannot read from there` : ""}. Create the TLS secret in ${podNamespace}.`, gw.resource.urn);
@@ -119,10 +120,12 @@ export const selectorSingleWorkload: StackValidationPolicy = {
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
         const m = model(args);
         if (m.workloads.length === 0) return; // the gateways are installed elsewhere
+        const labelsUnknown = m.workloads.some((w) => w.labelsUnknown);
         for (const gw of m.gateways) {
+            if (gw.selectorUnknown) continue; // decided at `pulumi up`
             const matched = m.workloadsOf(gw);
             const selector = JSON.stringify(gw.selector ?? {});
-            if (matched.length === 0) {
+            if (matched.length === 0 && !labelsUnknown) {
                 report(`Gateway ${gatewayId(gw)}: selector ${selector} matches no gateway workload in this stack; known gateways: ${m.workloads.map((w) => `${w.id} ${JSON.stringify(w.labels)}`).join("; ")}.`, gw.resource.urn);
             } else if (matched.length > 1) {
                 report(`Gateway ${gatewayId(gw)}: selector ${selector} matches ${matched.length} gateway workloads (${matched.map((w) => w.id).join(", ")}); it must match exactly one. Select on a label unique to one gateway.`, gw.resource.urn);
@@ -218,7 +221,9 @@ export const ipsInPools: StackValidationPolicy = {
                 }
             }
         }
-        for (const svc of m.services) {
+        // With a pool's addresses unknown until `pulumi up`, where an IP falls cannot be decided yet.
+        const poolsKnown = m.pools.every((p) => !p.unknown);
+        for (const svc of poolsKnown ? m.services : []) {
             const annotation = METALLB_IP_ANNOTATIONS.map((a) => svc.annotations[a]).find((v) => v !== undefined);
             const requested = [...(annotation ? String(annotation).split(",") : []), ...(svc.loadBalancerIP ? [svc.loadBalancerIP] : [])]
                 .map((s) => s.trim()).filter((s) => s.length > 0);

@@ -212,3 +212,32 @@ describe("policy istio-virtualservice-unreachable-routes", () => {
         assert.match(v, /VirtualServices istio-ingress\/a and istio-ingress\/a-more both route host "a\.example\.com" on gateway istio-ingress\/a-gateway with overlapping matches/);
     });
 });
+
+describe("stack policies with values unknown during preview", () => {
+    /** Props whose `field` is not known yet: reading it throws the policy SDK's UnknownValueError. */
+    function unknownField(props: Record<string, any>, field: string): Record<string, any> {
+        return new Proxy(props, {
+            get(target, key) {
+                if (key === field) {
+                    const error = new Error("unknown value");
+                    error.name = "UnknownValueError";
+                    throw error;
+                }
+                return target[key as string];
+            },
+        });
+    }
+
+    for (const policy of every) {
+        it(`${policy.name} neither crashes nor reports on an unknown spec`, async () => {
+            const stack = goodStack().map((r) => (/Gateway$|VirtualService$|IPAddressPool$/.test(r.type) ? { ...r, props: unknownField(r.props, "spec") } : r));
+            assert.deepStrictEqual(await runStackPolicy(policy, stack), []);
+        });
+
+        it(`${policy.name} neither crashes nor reports on unknown secret names and chart values`, async () => {
+            const stack = goodStack().map((r) => r.type.endsWith(":Secret") ? { ...r, props: unknownField(r.props, "metadata") }
+                : r.type.endsWith(":Chart") ? { ...r, props: unknownField(r.props, "values") } : r);
+            assert.deepStrictEqual(await runStackPolicy(policy, stack), []);
+        });
+    }
+});
