@@ -544,6 +544,14 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
 }
 
 /**
+ * The `config:` map of a stack file as Pulumi hands it to a program: structured values as JSON
+ * text, strings as they are.
+ */
+export function flatConfigFrom(stackFileConfig: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(Object.entries(stackFileConfig).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+}
+
+/**
  * Picks this project's keys out of Pulumi's flat config map ("<project>:<key>" → string) and
  * JSON-decodes them; structured values arrive as JSON text, plain strings stay strings.
  */

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
 import { parseAddressBlock } from "../config/ip";
-import { PROJECT, parseStackConfig, rawConfigFrom } from "../config";
+import { PROJECT, flatConfigFrom, parseStackConfig, rawConfigFrom } from "../config";
 
 /** Formats a 32-bit integer as dotted IPv4. */
 function ipv4(value: bigint): string {
@@ -45,7 +45,7 @@ export function ciStackDocument(devStackYaml: string, subnet: string): { config:
     config[`${PROJECT}:gateways`] = (config[`${PROJECT}:gateways`] as any[]).map((gw, i) => ({ ...gw, ip: addresses.gatewayIps[i] }));
     config[`${PROJECT}:samples`] = true;
     // Fail here, with the program's own message, rather than in the middle of `pulumi up`.
-    parseStackConfig(rawConfigFrom(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]))));
+    parseStackConfig(rawConfigFrom(flatConfigFrom(config)));
     return { config };
 }
 

@@ -1,16 +1,23 @@
 // Rules that judge one object at a time.
-import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { ISTIO_PROTOCOLS, bareHost, namedProtocolsFor, parsePortName } from "../lib/istio";
 import { GATEWAY_TYPE, GatewayServer, StackModel, UNKNOWN, known, nameOf, namespaceOf, probe } from "../lib/model";
 
-function gatewayServers(args: ResourceValidationArgs): { where: string; servers: GatewayServer[] } | undefined {
-    if (!GATEWAY_TYPE.test(args.type)) return undefined;
-    const where = `Gateway ${namespaceOf(args.props)}/${nameOf(args.props) ?? args.name}`;
-    return { where, servers: known(() => args.props.spec?.servers) ?? [] };
-}
-
 const serverLabel = (server: GatewayServer, i: number) =>
     `servers[${i}] (port ${known(() => server.port?.number) ?? "?"}${known(() => server.port?.name) ? ` "${server.port!.name}"` : ""})`;
+
+/**
+ * A validation that runs `check` on every server of an Istio Gateway (any served apiVersion);
+ * `at` names the Gateway and the server for messages.
+ */
+function eachGatewayServer(check: (server: GatewayServer, at: string, index: number, report: ReportViolation) => void): ResourceValidation {
+    return (args: ResourceValidationArgs, report: ReportViolation) => {
+        if (!GATEWAY_TYPE.test(args.type)) return;
+        const where = `Gateway ${namespaceOf(args.props)}/${nameOf(args.props) ?? args.name}`;
+        const servers: GatewayServer[] = known(() => args.props.spec?.servers) ?? [];
+        servers.forEach((server, i) => check(server, `${where} ${serverLabel(server, i)}`, i, report));
+    };
+}
 
 export const gatewayPortNaming: ResourceValidationPolicy = {
     name: "istio-gateway-port-naming",
@@ -19,27 +26,23 @@ export const gatewayPortNaming: ResourceValidationPolicy = {
         `${ISTIO_PROTOCOLS.join(", ")}), matching the server's protocol. Fix: rename the port, e.g. "http2foo" → "http2-foo", "web" → "http-web", "https_admin" → "https-admin".`,
     severity: "high",
     enforcementLevel: "mandatory",
-    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-        const gw = gatewayServers(args);
-        if (!gw) return;
-        gw.servers.forEach((server, i) => {
-            const name = probe(() => server.port?.name);
-            const protocol = known(() => server.port?.protocol);
-            if (name === UNKNOWN) return; // decided at `pulumi up`
-            if (typeof name !== "string" || name.length === 0) {
-                report(`${gw.where} ${serverLabel(server, i)}: the port has no name. Name it "<protocol>[-<suffix>]", e.g. "${(protocol ?? "http").toLowerCase()}-${i}".`);
-                return;
-            }
-            const parsed = parsePortName(name);
-            if (!parsed) {
-                report(`${gw.where} ${serverLabel(server, i)}: port name "${name}" is not <protocol>[-<suffix>] with protocol one of ${ISTIO_PROTOCOLS.join(", ")} and a lower-case DNS-label suffix; Istio would treat it as plain TCP. Rename it, e.g. "${suggestName(name, protocol)}".`);
-                return;
-            }
-            if (typeof protocol === "string" && !namedProtocolsFor(protocol).includes(parsed.protocol)) {
-                report(`${gw.where} ${serverLabel(server, i)}: port name "${name}" announces ${parsed.protocol} but the server's protocol is ${protocol}. Rename it to "${namedProtocolsFor(protocol)[0] ?? protocol.toLowerCase()}${parsed.suffix ? `-${parsed.suffix}` : ""}".`);
-            }
-        });
-    },
+    validateResource: eachGatewayServer((server, at, i, report) => {
+        const name = probe(() => server.port?.name);
+        const protocol = known(() => server.port?.protocol);
+        if (name === UNKNOWN) return; // decided at `pulumi up`
+        if (typeof name !== "string" || name.length === 0) {
+            report(`${at}: the port has no name. Name it "<protocol>[-<suffix>]", e.g. "${(protocol ?? "http").toLowerCase()}-${i}".`);
+            return;
+        }
+        const parsed = parsePortName(name);
+        if (!parsed) {
+            report(`${at}: port name "${name}" is not <protocol>[-<suffix>] with protocol one of ${ISTIO_PROTOCOLS.join(", ")} and a lower-case DNS-label suffix; Istio would treat it as plain TCP. Rename it, e.g. "${suggestName(name, protocol)}".`);
+            return;
+        }
+        if (typeof protocol === "string" && !namedProtocolsFor(protocol).includes(parsed.protocol)) {
+            report(`${at}: port name "${name}" announces ${parsed.protocol} but the server's protocol is ${protocol}. Rename it to "${namedProtocolsFor(protocol)[0] ?? protocol.toLowerCase()}${parsed.suffix ? `-${parsed.suffix}` : ""}".`);
+        }
+    }),
 };
 
 function suggestName(name: string, protocol: string | undefined): string {
@@ -58,33 +61,28 @@ export const gatewayTls: ResourceValidationPolicy = {
         "an HTTPS server is never PASSTHROUGH (use protocol TLS for that); minProtocolVersion is at least TLSV1_2. Fix: add the tls block, or raise minProtocolVersion to TLSV1_2.",
     severity: "high",
     enforcementLevel: "mandatory",
-    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-        const gw = gatewayServers(args);
-        if (!gw) return;
-        gw.servers.forEach((server, i) => {
-            const protocol = known(() => server.port?.protocol)?.toUpperCase();
-            const tls = known(() => server.tls);
-            const at = `${gw.where} ${serverLabel(server, i)}`;
-            if (protocol === "HTTPS" || protocol === "TLS") {
-                const mode = known(() => tls?.mode);
-                if (!tls || !mode) {
-                    report(`${at}: a ${protocol} server needs tls.mode (SIMPLE with a credentialName for HTTPS; PASSTHROUGH or AUTO_PASSTHROUGH for TLS).`);
-                    return;
-                }
-                if (["SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL"].includes(mode) && !known(() => tls.credentialName) &&
-                    !(known(() => tls.serverCertificate) && known(() => tls.privateKey)) && !known(() => tls.credentialNames)) {
-                    report(`${at}: tls.mode ${mode} needs tls.credentialName (a kubernetes.io/tls secret in the gateway pods' namespace) or serverCertificate and privateKey.`);
-                }
-                if (protocol === "HTTPS" && (mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH")) {
-                    report(`${at}: tls.mode ${mode} on an HTTPS server: the gateway cannot route HTTP it does not decrypt. Use protocol TLS for passthrough, or mode SIMPLE.`);
-                }
+    validateResource: eachGatewayServer((server, at, _i, report) => {
+        const protocol = known(() => server.port?.protocol)?.toUpperCase();
+        const tls = known(() => server.tls);
+        if (protocol === "HTTPS" || protocol === "TLS") {
+            const mode = known(() => tls?.mode);
+            if (!tls || !mode) {
+                report(`${at}: a ${protocol} server needs tls.mode (SIMPLE with a credentialName for HTTPS; PASSTHROUGH or AUTO_PASSTHROUGH for TLS).`);
+                return;
             }
-            const min = known(() => tls?.minProtocolVersion);
-            if (typeof min === "string" && WEAK_TLS.includes(min)) {
-                report(`${at}: tls.minProtocolVersion ${min} allows broken TLS versions; set TLSV1_2 or TLSV1_3.`);
+            if (["SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL"].includes(mode) && !known(() => tls.credentialName) &&
+                !(known(() => tls.serverCertificate) && known(() => tls.privateKey)) && !known(() => tls.credentialNames)) {
+                report(`${at}: tls.mode ${mode} needs tls.credentialName (a kubernetes.io/tls secret in the gateway pods' namespace) or serverCertificate and privateKey.`);
             }
-        });
-    },
+            if (protocol === "HTTPS" && (mode === "PASSTHROUGH" || mode === "AUTO_PASSTHROUGH")) {
+                report(`${at}: tls.mode ${mode} on an HTTPS server: the gateway cannot route HTTP it does not decrypt. Use protocol TLS for passthrough, or mode SIMPLE.`);
+            }
+        }
+        const min = known(() => tls?.minProtocolVersion);
+        if (typeof min === "string" && WEAK_TLS.includes(min)) {
+            report(`${at}: tls.minProtocolVersion ${min} allows broken TLS versions; set TLSV1_2 or TLSV1_3.`);
+        }
+    }),
 };
 
 export const gatewayNoWildcardHost: ResourceValidationPolicy = {
@@ -94,17 +92,13 @@ export const gatewayNoWildcardHost: ResourceValidationPolicy = {
         'Fix: list the hosts, or a wildcard subdomain such as "*.apps.example.com". Advisory by default; set it to mandatory in policy config.',
     severity: "medium",
     enforcementLevel: "advisory",
-    validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-        const gw = gatewayServers(args);
-        if (!gw) return;
-        gw.servers.forEach((server, i) => {
-            for (const host of known(() => server.hosts) ?? []) {
-                if (bareHost(host) === "*") {
-                    report(`${gw.where} ${serverLabel(server, i)}: host "${host}" matches every name; list the hosts this gateway serves.`);
-                }
+    validateResource: eachGatewayServer((server, at, _i, report) => {
+        for (const host of known(() => server.hosts) ?? []) {
+            if (bareHost(host) === "*") {
+                report(`${at}: host "${host}" matches every name; list the hosts this gateway serves.`);
             }
-        });
-    },
+        }
+    }),
 };
 
 export const METALLB_IP_ANNOTATIONS = ["metallb.io/loadBalancerIPs", "metallb.universe.tf/loadBalancerIPs"];

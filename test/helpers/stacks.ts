@@ -2,14 +2,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { PROJECT, StackConfig, parseStackConfig, rawConfigFrom } from "../../config";
+import { PROJECT, StackConfig, flatConfigFrom, parseStackConfig, rawConfigFrom } from "../../config";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Pulumi's flat config map for a stack file: "<project>:<key>" → string (JSON for structured values). */
 export function flatStackConfig(stack: string): Record<string, string> {
     const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(doc.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    return flatConfigFrom(doc.config);
 }
 
 /** The raw (undefaulted) config values of a stack file, as the program's validator receives them. */

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ciStackDocument, metallbAddressesFor } from "../../scripts/ciStack";
-import { parseStackConfig, rawConfigFrom } from "../../config";
+import { flatConfigFrom, parseStackConfig, rawConfigFrom } from "../../config";
 import { ROOT } from "../helpers/stacks";
 
 describe("scripts/ciStack: MetalLB addresses for a kind network", () => {
@@ -22,8 +22,7 @@ describe("scripts/ciStack: MetalLB addresses for a kind network", () => {
 
     it("writes a valid stack: the dev layout, on the kind network's addresses", () => {
         const doc = ciStackDocument(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"), "172.19.0.0/16");
-        const flat = Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-        const config = parseStackConfig(rawConfigFrom(flat));
+        const config = parseStackConfig(rawConfigFrom(flatConfigFrom(doc.config)));
         assert.deepStrictEqual(config.gateways.map((g) => [g.name, g.ip]), [["primary", "172.19.255.200"], ["secondary", "172.19.255.201"]]);
         assert.strictEqual(config.samples, true);
         assert.deepStrictEqual(config.gateways[0].hosts, ["microk8s.local", "microk8s-alt.local"]);
