@@ -193,7 +193,7 @@ export function formatTable(results: CheckResult[], options: Pick<VerifyOptions,
             r.certificateExpires ?? "-", r.detail,
         ]);
     }
-    const widths = rows[0].map((_, i) => Math.max(...rows.slice(0, rows.length).map((row) => (i === rows[0].length - 1 ? 0 : row[i].length))));
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
 }
 
