@@ -76,6 +76,8 @@ export class IngressGateway extends pulumi.ComponentResource {
         super(`${PACKAGE}:gateway:IngressGateway`, name, {}, opts);
         const gw = args.gateway;
         const ns = args.namespace;
+        // Every Istio object needs its namespace, Istio's CRDs and istiod's validating webhook.
+        const istioObjectDeps = [...args.dependsOn.namespace, ...args.dependsOn.controlPlane];
 
         this.chart = new k8s.helm.v4.Chart(`${name}-chart`, {
             name: gatewayReleaseName(gw.name),
@@ -104,7 +106,7 @@ export class IngressGateway extends pulumi.ComponentResource {
             },
         }, {
             parent: this,
-            dependsOn: [...args.dependsOn.namespace, ...args.dependsOn.controlPlane, ...args.dependsOn.loadBalancer],
+            dependsOn: [...istioObjectDeps, ...args.dependsOn.loadBalancer],
         });
 
         const servers = [
@@ -127,12 +129,12 @@ export class IngressGateway extends pulumi.ComponentResource {
             spec: { selector: gatewaySelector(gw.name), servers },
         }, {
             parent: this,
-            dependsOn: [...args.dependsOn.namespace, ...args.dependsOn.controlPlane, ...args.dependsOn.credentials],
+            dependsOn: [...istioObjectDeps, ...args.dependsOn.credentials],
         });
 
         // Source ranges twice: the Service's loadBalancerSourceRanges (where the load balancer
         // honours it) and an ALLOW policy on the gateway pods, which holds even where it does not.
-        this.authorizationPolicy = gw.allowedSourceRanges && new k8s.apiextensions.CustomResource(`${name}-allowed-sources`, {
+        this.authorizationPolicy = !gw.allowedSourceRanges ? undefined : new k8s.apiextensions.CustomResource(`${name}-allowed-sources`, {
             apiVersion: "security.istio.io/v1",
             kind: "AuthorizationPolicy",
             metadata: { name: `${gw.name}-allowed-sources`, namespace: ns },
@@ -141,7 +143,7 @@ export class IngressGateway extends pulumi.ComponentResource {
                 action: "ALLOW",
                 rules: [{ from: [{ source: { remoteIpBlocks: gw.allowedSourceRanges } }] }],
             },
-        }, { parent: this, dependsOn: [...args.dependsOn.namespace, ...args.dependsOn.controlPlane] });
+        }, { parent: this, dependsOn: istioObjectDeps });
 
         const hostRoutes = routesByHost(gw);
         this.virtualServices = hostRoutes.map(({ host, routes }) => new k8s.apiextensions.CustomResource(
@@ -159,7 +161,7 @@ export class IngressGateway extends pulumi.ComponentResource {
                     })),
                 },
             // Bound to the Gateway by name: Istio needs no order between them, only the CRDs and webhook.
-            }, { parent: this, dependsOn: [...args.dependsOn.namespace, ...args.dependsOn.controlPlane] }));
+            }, { parent: this, dependsOn: istioObjectDeps }));
 
         this.ip = gw.ip;
         this.hosts = [...gw.hosts];

@@ -3,11 +3,15 @@
 import { ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { AddressBlock, blockContains, blocksOverlap, parseAddressBlock, parseIp } from "../lib/addresses";
 import { ISTIO_PROTOCOLS, bareHost, hostsIntersect, matchCovers, matchesOverlap, parsePortName, selects } from "../lib/istio";
-import { GatewayObject, StackModel, StackResource, known } from "../lib/model";
+import { GatewayObject, StackModel, StackResource, VirtualServiceObject, known } from "../lib/model";
 import { METALLB_IP_ANNOTATIONS } from "./resource";
 
 const model = (args: StackValidationArgs) => new StackModel(args.resources as StackResource[]);
-const gatewayId = (gw: GatewayObject) => `${gw.namespace}/${gw.name ?? gw.resource.name}`;
+/** `<namespace>/<name>` of a Gateway or VirtualService, for messages and references. */
+const objectId = (o: { namespace: string; name?: string; resource: StackResource }) => `${o.namespace}/${o.name ?? o.resource.name}`;
+
+/** A VirtualService's gateway reference made absolute: a bare name means the VirtualService's namespace. */
+const resolveGatewayRef = (vs: VirtualServiceObject, ref: string) => (ref.includes("/") ? ref : `${vs.namespace}/${ref}`);
 
 /**
  * The pods a Gateway lands on, as a key: the one workload it selects when the stack creates it,
@@ -68,7 +72,7 @@ export const gatewayPortNamesUnique: StackValidationPolicy = {
                 const key = `${landing}|${number}|${name}`;
                 const first = seen.get(key);
                 if (first) {
-                    report(`Gateway ${gatewayId(gw)} servers[${index}]: port name "${name}" on port ${number} is also used by Gateway ${gatewayId(first.gw)} servers[${first.index}] on the same gateway pods (${landing}); Istio keeps only one. Rename one of them.`, gw.resource.urn);
+                    report(`Gateway ${objectId(gw)} servers[${index}]: port name "${name}" on port ${number} is also used by Gateway ${objectId(first.gw)} servers[${first.index}] on the same gateway pods (${landing}); Istio keeps only one. Rename one of them.`, gw.resource.urn);
                 } else {
                     seen.set(key, { gw, index });
                 }
@@ -98,12 +102,12 @@ export const credentialNameResolves: StackValidationPolicy = {
                 if (!inPlace && m.secrets.some((s) => s.unknown)) return; // a secret's name is decided at `pulumi up`
                 if (!inPlace) {
                     const elsewhere = candidates.map((s) => s.namespace).join(", ");
-                    report(`Gateway ${gatewayId(gw)} servers[${i}]: credentialName "${credential}" has no secret in namespace ${podNamespace}, where its gateway pods (${workloads[0].id}) run${elsewhere ? `; one exists in ${elsewhere}, which Istio cannot read from there` : ""}. Create the TLS secret in ${podNamespace}.`, gw.resource.urn);
+                    report(`Gateway ${objectId(gw)} servers[${i}]: credentialName "${credential}" has no secret in namespace ${podNamespace}, where its gateway pods (${workloads[0].id}) run${elsewhere ? `; one exists in ${elsewhere}, which Istio cannot read from there` : ""}. Create the TLS secret in ${podNamespace}.`, gw.resource.urn);
                     return;
                 }
                 const tlsKeys = (a: string, b: string) => inPlace.keys.includes(a) && inPlace.keys.includes(b);
                 if (inPlace.type !== "kubernetes.io/tls" && !tlsKeys("tls.crt", "tls.key") && !tlsKeys("cert", "key")) {
-                    report(`Gateway ${gatewayId(gw)} servers[${i}]: secret ${podNamespace}/${credential} is of type ${inPlace.type ?? "Opaque"} without tls.crt/tls.key; make it type kubernetes.io/tls.`, gw.resource.urn);
+                    report(`Gateway ${objectId(gw)} servers[${i}]: secret ${podNamespace}/${credential} is of type ${inPlace.type ?? "Opaque"} without tls.crt/tls.key; make it type kubernetes.io/tls.`, gw.resource.urn);
                 }
             });
         }
@@ -126,9 +130,9 @@ export const selectorSingleWorkload: StackValidationPolicy = {
             const matched = m.workloadsOf(gw);
             const selector = JSON.stringify(gw.selector ?? {});
             if (matched.length === 0 && !labelsUnknown) {
-                report(`Gateway ${gatewayId(gw)}: selector ${selector} matches no gateway workload in this stack; known gateways: ${m.workloads.map((w) => `${w.id} ${JSON.stringify(w.labels)}`).join("; ")}.`, gw.resource.urn);
+                report(`Gateway ${objectId(gw)}: selector ${selector} matches no gateway workload in this stack; known gateways: ${m.workloads.map((w) => `${w.id} ${JSON.stringify(w.labels)}`).join("; ")}.`, gw.resource.urn);
             } else if (matched.length > 1) {
-                report(`Gateway ${gatewayId(gw)}: selector ${selector} matches ${matched.length} gateway workloads (${matched.map((w) => w.id).join(", ")}); it must match exactly one. Select on a label unique to one gateway.`, gw.resource.urn);
+                report(`Gateway ${objectId(gw)}: selector ${selector} matches ${matched.length} gateway workloads (${matched.map((w) => w.id).join(", ")}); it must match exactly one. Select on a label unique to one gateway.`, gw.resource.urn);
             }
         }
     },
@@ -146,14 +150,14 @@ export const virtualServiceGatewaysResolve: StackValidationPolicy = {
         const external = new Set(args.getConfig<{ externalGateways?: string[] }>().externalGateways ?? []);
         const m = model(args);
         for (const vs of m.virtualServices) {
-            const id = `${vs.namespace}/${vs.name ?? vs.resource.name}`;
+            const id = objectId(vs);
             for (const ref of vs.gateways) {
                 if (ref === "mesh") continue;
-                const full = ref.includes("/") ? ref : `${vs.namespace}/${ref}`;
+                const full = resolveGatewayRef(vs, ref);
                 if (external.has(full)) continue;
-                const target = m.gateways.find((gw) => gatewayId(gw) === full);
+                const target = m.gateways.find((gw) => objectId(gw) === full);
                 if (!target) {
-                    const sameName = m.gateways.filter((gw) => gw.name === full.split("/")[1]).map(gatewayId);
+                    const sameName = m.gateways.filter((gw) => gw.name === full.split("/")[1]).map(objectId);
                     report(`VirtualService ${id}: gateway "${ref}" resolves to ${full}, which is not a Gateway in this stack${sameName.length ? `; did you mean ${sameName.join(" or ")}?` : ""}. Write it as <namespace>/<name>, or list it in externalGateways.`, vs.resource.urn);
                     continue;
                 }
@@ -184,7 +188,7 @@ export const hostIsolation: StackValidationPolicy = {
                 if (host === "*") continue; // reported by istio-gateway-no-wildcard-host
                 const clash = served.find((o) => o.landing !== landing && hostsIntersect(o.host, host));
                 if (clash) {
-                    report(`Gateway ${gatewayId(gw)}: host "${host}" is also served by Gateway ${gatewayId(clash.gw)} as "${clash.host}" on other gateway pods (${clash.landing} vs ${landing}); serve it from one gateway only.`, gw.resource.urn);
+                    report(`Gateway ${objectId(gw)}: host "${host}" is also served by Gateway ${objectId(clash.gw)} as "${clash.host}" on other gateway pods (${clash.landing} vs ${landing}); serve it from one gateway only.`, gw.resource.urn);
                 }
                 served.push({ host, landing, gw });
             }
@@ -260,7 +264,7 @@ export const unreachableRoutes: StackValidationPolicy = {
         const m = model(args);
         const matchesOf = (rule: { match?: any[] }) => (known(() => rule.match) ?? []).length > 0 ? known(() => rule.match)! : [undefined];
         for (const vs of m.virtualServices) {
-            const id = `${vs.namespace}/${vs.name ?? vs.resource.name}`;
+            const id = objectId(vs);
             vs.http.forEach((rule, j) => {
                 for (let i = 0; i < j; i++) {
                     const earlier = vs.http[i];
@@ -273,7 +277,7 @@ export const unreachableRoutes: StackValidationPolicy = {
         }
         // Overlaps between VirtualServices that share a gateway and a host.
         const bound = m.virtualServices.flatMap((vs) => vs.gateways.filter((g) => g !== "mesh").map((g) => ({
-            vs, gateway: g.includes("/") ? g : `${vs.namespace}/${g}`,
+            vs, gateway: resolveGatewayRef(vs, g),
         })));
         for (let x = 0; x < bound.length; x++) {
             for (let y = x + 1; y < bound.length; y++) {
@@ -284,9 +288,7 @@ export const unreachableRoutes: StackValidationPolicy = {
                 const overlap = a.vs.http.some((ra) => b.vs.http.some((rb) =>
                     matchesOf(ra).some((ma: any) => matchesOf(rb).some((mb: any) => matchesOverlap(ma, mb)))));
                 if (overlap) {
-                    const ida = `${a.vs.namespace}/${a.vs.name ?? a.vs.resource.name}`;
-                    const idb = `${b.vs.namespace}/${b.vs.name ?? b.vs.resource.name}`;
-                    report(`VirtualServices ${ida} and ${idb} both route host "${host}" on gateway ${a.gateway} with overlapping matches; Istio does not define which wins. Merge them into one VirtualService, most specific rule first.`, b.vs.resource.urn);
+                    report(`VirtualServices ${objectId(a.vs)} and ${objectId(b.vs)} both route host "${host}" on gateway ${a.gateway} with overlapping matches; Istio does not define which wins. Merge them into one VirtualService, most specific rule first.`, b.vs.resource.urn);
                 }
             }
         }
