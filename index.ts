@@ -1,13 +1,12 @@
-// The Pulumi program: validate the stack config, build the edge, export what people need.
+// The Pulumi program: read the stack config, build the edge, export what people need.
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackConfig, rawConfigFrom } from "./config";
-import { deployEdge } from "./components/edge";
+import { Edge, EdgeArgs } from "./components";
+import { readStackConfig } from "./config";
 
-// Throws a ConfigError listing every problem before any resource is registered.
-const config = parseStackConfig(rawConfigFrom(pulumi.runtime.allConfig(), pulumi.getProject()));
-const edge = deployEdge(config);
+// Throws a ConfigError (printed as a plain message) listing every problem, before any resource exists.
+const edge = new Edge("edge", { ...(readStackConfig(pulumi.runtime.allConfig(), pulumi.getProject()) as EdgeArgs), legacyNames: true });
 
-/** Per gateway: its MetalLB IP, hosts, https:// URLs and ready `curl --resolve` checks. */
+/** Per gateway: its MetalLB IP(s), hosts, https:// URLs and ready `curl --resolve` checks. */
 export const gateways = edge.gateways;
 /** The private CA certificate; save it with `pulumi stack output caCertificatePem > ca.crt`. */
 export const caCertificatePem = edge.caCertificatePem;

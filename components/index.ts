@@ -1,9 +1,11 @@
-// The component library: import these from another Pulumi program with
-// `import { MetalLb, IstioMesh, CertificateAuthority, IngressGateway } from "istio-metallb-ingress/components"`.
+// The component library: `import { Edge } from "istio-metallb-ingress"` builds the whole edge in one
+// line; the parts (MetalLb, IstioMesh, CertificateAuthority, IngressGateway, SampleApps) and the
+// pure plan (`planEdge`) are there for programs that compose their own.
+export * from "./edge";
 export * from "./metallb";
 export * from "./istioMesh";
 export * from "./certificateAuthority";
 export * from "./ingressGateway";
 export * from "./sampleApps";
-export * from "./naming";
-export { deployEdge, EdgeOutputs, GatewayOutputs } from "./edge";
+export { ConfigError } from "../config/errors";
+export * from "../model";

@@ -1,27 +1,32 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ResourceRequirements } from "../config";
-import { PACKAGE } from "./naming";
+import { CHARTS, locateChart } from "../model/charts";
+import { PACKAGE } from "../model/names";
+import type { ExtraValues, ResourceRequirements } from "../model/types";
+import { istioBaseValues, istiodValues } from "../model/values";
+import { chartArgs } from "./chart";
 
 /** Inputs of {@link IstioMesh}. */
 export interface IstioMeshArgs {
-    /** Istio version; the `base` and `istiod` charts share it (e.g. "1.30.3"). */
-    version: string;
-    /** Helm repository of Istio's charts. */
-    repository: string;
-    /** Namespace of istiod; created here. */
-    namespace: string;
+    /** Version of Istio's charts (`base`, `istiod`, `gateway`), pinned (default: the tested version). */
+    version?: string;
+    /** Helm repository, `oci://` registry or local folder of packaged charts (default: Istio's). */
+    repository?: string;
+    /** Namespace of istiod and of Istio's root config (default "istio-system"). */
+    namespace?: string;
     /**
-     * Namespace of the ingress gateways; created here without `istio-injection=disabled`, since
-     * the gateway pods get their proxy image from istiod's injector.
+     * Namespace of the ingress gateways, created here (default "istio-ingress"). Not labelled
+     * `istio-injection=disabled`, since the gateway pods get their proxy image from istiod's injector.
      */
-    gatewayNamespace: string;
+    gatewayNamespace?: string;
     /** istiod replicas and resources. */
-    istiod: { replicas: number; resources: ResourceRequirements };
+    istiod?: { replicas: number; resources: ResourceRequirements };
     /** Mesh-wide mTLS mode: STRICT refuses plain-text traffic to sidecars; PERMISSIVE accepts both. */
-    mtlsMode: "STRICT" | "PERMISSIVE";
+    mtlsMode?: "STRICT" | "PERMISSIVE";
     /** Application namespaces to create, labelled for sidecar injection. */
-    meshNamespaces: string[];
+    meshNamespaces?: string[];
+    /** Helm values merged over the program's, per chart. */
+    values?: { base?: pulumi.Input<ExtraValues>; istiod?: pulumi.Input<ExtraValues> };
 }
 
 /** Istio's control plane from the official charts, in the order they need: `base` → `istiod`. */
@@ -37,57 +42,45 @@ export class IstioMesh extends pulumi.ComponentResource {
 
     constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${PACKAGE}:istio:IstioMesh`, name, {}, opts);
+        const namespace = args.namespace ?? "istio-system";
+        const gatewayNamespace = args.gatewayNamespace ?? "istio-ingress";
+        const version = args.version ?? CHARTS.istiod.version;
+        const repository = args.repository ?? CHARTS.istiod.repository;
+        const istiod = args.istiod ?? { replicas: 1, resources: { requests: { cpu: "10m", memory: "100Mi" } } };
 
         this.namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: args.namespace },
+            metadata: { name: namespace },
         }, { parent: this });
 
-        this.gatewayNamespace = args.gatewayNamespace === args.namespace
+        // One Namespace object when gateways live beside istiod.
+        this.gatewayNamespace = gatewayNamespace === namespace
             ? this.namespace
             : new k8s.core.v1.Namespace(`${name}-gateway-ns`, {
-                metadata: { name: args.gatewayNamespace },
+                metadata: { name: gatewayNamespace },
             }, { parent: this });
 
-        const chart = (chartName: string) => ({
-            chart: chartName,
-            version: args.version,
-            repositoryOpts: { repo: args.repository },
-            namespace: args.namespace,
-        });
+        this.base = new k8s.helm.v4.Chart(`${name}-base`, chartArgs(
+            "istio-base", namespace, locateChart(repository, CHARTS.istioBase.chart, version),
+            pulumi.output(args.values?.base ?? {}).apply((extra) => istioBaseValues({ namespace }, extra)),
+        ), { parent: this, dependsOn: [this.namespace] });
 
-        this.base = new k8s.helm.v4.Chart(`${name}-base`, {
-            ...chart("base"),
-            name: "istio-base",
-            values: { global: { istioNamespace: args.namespace }, defaultRevision: "default" },
-        }, { parent: this, dependsOn: [this.namespace] });
-
-        const ha = args.istiod.replicas > 1;
-        this.istiod = new k8s.helm.v4.Chart(`${name}-istiod`, {
-            ...chart("istiod"),
-            name: "istiod",
-            values: {
-                global: { istioNamespace: args.namespace, defaultPodDisruptionBudget: { enabled: ha } },
-                pilot: {
-                    // A fixed replica count keeps previews stable and fits small clusters.
-                    autoscaleEnabled: false,
-                    replicaCount: args.istiod.replicas,
-                    resources: args.istiod.resources,
-                },
-            },
-        }, { parent: this, dependsOn: [this.base] });
+        this.istiod = new k8s.helm.v4.Chart(`${name}-istiod`, chartArgs(
+            "istiod", namespace, locateChart(repository, CHARTS.istiod.chart, version),
+            pulumi.output(args.values?.istiod ?? {}).apply((extra) => istiodValues({ namespace, istiod }, extra)),
+        ), { parent: this, dependsOn: [this.base] });
 
         // In Istio's root namespace, named "default": the mesh-wide policy.
         this.peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mtls`, {
             apiVersion: "security.istio.io/v1",
             kind: "PeerAuthentication",
-            metadata: { name: "default", namespace: args.namespace },
-            spec: { mtls: { mode: args.mtlsMode } },
+            metadata: { name: "default", namespace },
+            spec: { mtls: { mode: args.mtlsMode ?? "PERMISSIVE" } },
         }, { parent: this, dependsOn: [this.istiod] });
 
-        this.meshNamespaces = args.meshNamespaces.map((ns) => new k8s.core.v1.Namespace(`${name}-mesh-${ns}`, {
+        this.meshNamespaces = (args.meshNamespaces ?? []).map((ns) => new k8s.core.v1.Namespace(`${name}-mesh-${ns}`, {
             metadata: { name: ns, labels: { "istio-injection": "enabled" } },
         }, { parent: this }));
 
-        this.registerOutputs({ namespace: args.namespace, gatewayNamespace: args.gatewayNamespace });
+        this.registerOutputs({ namespace, gatewayNamespace });
     }
 }

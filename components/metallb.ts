@@ -1,18 +1,47 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PoolConfig } from "../config";
-import { PACKAGE } from "./naming";
+import { ConfigError } from "../config/errors";
+import { CHARTS, locateChart } from "../model/charts";
+import { PACKAGE } from "../model/names";
+import type { ExtraValues } from "../model/types";
+import { metallbValues } from "../model/values";
+import { parseAddressBlock } from "../policy/lib/addresses";
+import { chartArgs } from "./chart";
+
+/** One MetalLB address pool. */
+export interface MetalLbPoolArgs {
+    /** Name of the `IPAddressPool` (a DNS label). */
+    name: string;
+    /** CIDRs ("192.168.49.240/28") or ranges ("192.168.49.240-192.168.49.250"), IPv4 or IPv6. */
+    addresses: pulumi.Input<pulumi.Input<string>[]>;
+    /** Whether MetalLB may hand these addresses to any LoadBalancer Service (default true). */
+    autoAssign?: boolean;
+}
 
 /** Inputs of {@link MetalLb}. */
 export interface MetalLbArgs {
-    /** Version of the `metallb` chart, pinned (e.g. "0.16.1"). */
-    version: string;
-    /** Helm repository of the chart, e.g. "https://metallb.github.io/metallb". */
-    repository: string;
+    /** Version of the `metallb` chart, pinned (default: the tested version). */
+    version?: string;
+    /** Helm repository, `oci://` registry or local folder of packaged charts (default: MetalLB's). */
+    repository?: string;
     /** Namespace MetalLB runs in; created and labelled for privileged pods (the speaker needs them). */
-    namespace: string;
+    namespace?: string;
     /** Address pools; each becomes an `IPAddressPool`, all advertised on layer 2. */
-    pools: PoolConfig[];
+    pools: MetalLbPoolArgs[];
+    /** Helm values merged over the program's (maps merge, anything else replaces). */
+    values?: pulumi.Input<ExtraValues>;
+}
+
+function poolProblems(name: string, addresses: string[], key: string): string[] {
+    return addresses.flatMap((text, i) => {
+        try {
+            if (/\s/.test(text)) throw new Error("contains white space");
+            parseAddressBlock(text);
+            return [];
+        } catch (err) {
+            return [`${key}.addresses[${i}]: ${JSON.stringify(text)} ${(err as Error).message}; expected a CIDR or an address range (pool ${name})`];
+        }
+    });
 }
 
 /**
@@ -29,10 +58,18 @@ export class MetalLb extends pulumi.ComponentResource {
 
     constructor(name: string, args: MetalLbArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${PACKAGE}:metallb:MetalLb`, name, {}, opts);
+        const namespace = args.namespace ?? "metallb-system";
+        const version = args.version ?? CHARTS.metallb.version;
+        const repository = args.repository ?? CHARTS.metallb.repository;
+
+        // Known values are checked now; values known only at deploy time, when they arrive.
+        const names = args.pools.map((p) => p.name);
+        const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+        if (duplicate !== undefined) throw new ConfigError([`pools: ${JSON.stringify(duplicate)} is listed twice; pool names must be unique`], `args of MetalLb ${name}`);
 
         this.namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
             metadata: {
-                name: args.namespace,
+                name: namespace,
                 labels: {
                     "pod-security.kubernetes.io/enforce": "privileged",
                     "pod-security.kubernetes.io/audit": "privileged",
@@ -41,37 +78,35 @@ export class MetalLb extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
-        this.chart = new k8s.helm.v4.Chart(`${name}-chart`, {
-            name: "metallb",
-            chart: "metallb",
-            version: args.version,
-            repositoryOpts: { repo: args.repository },
-            namespace: args.namespace,
-            values: {
-                crds: { enabled: true },
-                // Layer 2 only: the BGP backends are not needed and add privileged containers.
-                frrk8s: { enabled: false },
-                speaker: { frr: { enabled: false } },
-            },
-        }, { parent: this, dependsOn: [this.namespace] });
+        const values = pulumi.output(args.values ?? {}).apply((extra) => metallbValues(extra));
+        this.chart = new k8s.helm.v4.Chart(`${name}-chart`,
+            chartArgs("metallb", namespace, locateChart(repository, CHARTS.metallb.chart, version), values),
+            { parent: this, dependsOn: [this.namespace] });
 
         // The chart's CRDs and its validating webhook must be ready before any pool is sent,
         // or the API server answers "no matches for kind" or "failed calling webhook".
-        this.pools = args.pools.map((pool) => new k8s.apiextensions.CustomResource(`${name}-pool-${pool.name}`, {
+        this.pools = args.pools.map((pool, p) => new k8s.apiextensions.CustomResource(`${name}-pool-${pool.name}`, {
             apiVersion: "metallb.io/v1beta1",
             kind: "IPAddressPool",
-            metadata: { name: pool.name, namespace: args.namespace },
-            spec: { addresses: pool.addresses, autoAssign: pool.autoAssign },
+            metadata: { name: pool.name, namespace },
+            spec: {
+                addresses: pulumi.output(pool.addresses).apply((addresses) => {
+                    const problems = poolProblems(pool.name, addresses, `pools[${p}]`);
+                    if (problems.length > 0) throw new ConfigError(problems, `args of MetalLb ${name}`);
+                    return addresses;
+                }),
+                autoAssign: pool.autoAssign ?? true,
+            },
         }, { parent: this, dependsOn: [this.chart] }));
 
         this.l2Advertisement = new k8s.apiextensions.CustomResource(`${name}-l2`, {
             apiVersion: "metallb.io/v1beta1",
             kind: "L2Advertisement",
-            metadata: { name: "layer2", namespace: args.namespace },
-            spec: { ipAddressPools: args.pools.map((pool) => pool.name) },
+            metadata: { name: "layer2", namespace },
+            spec: { ipAddressPools: names },
         }, { parent: this, dependsOn: [this.chart, ...this.pools] });
 
         this.ready = [...this.pools, this.l2Advertisement];
-        this.registerOutputs({ namespace: args.namespace, pools: args.pools.map((p) => p.name) });
+        this.registerOutputs({ namespace, pools: names });
     }
 }

@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PACKAGE } from "./naming";
+import { PACKAGE } from "../model/names";
 
 /** Inputs of {@link SampleApps}. */
 export interface SampleAppsArgs {
-    /** Namespace to create, labelled for sidecar injection. */
-    namespace: string;
+    /** Namespace to create, labelled for sidecar injection (default "samples"). */
+    namespace?: string;
     /** Resources to wait for: istiod, whose injector must see the pods. */
     dependsOn?: pulumi.Resource[];
 }
@@ -46,15 +46,16 @@ export class SampleApps extends pulumi.ComponentResource {
 
     constructor(name: string, args: SampleAppsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${PACKAGE}:samples:SampleApps`, name, {}, opts);
+        const namespace = args.namespace ?? "samples";
         this.namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: args.namespace, labels: { "istio-injection": "enabled" } },
+            metadata: { name: namespace, labels: { "istio-injection": "enabled" } },
         }, { parent: this });
         // The injector adds the sidecar only to pods created while istiod is up.
         const after = { parent: this, dependsOn: [this.namespace, ...(args.dependsOn ?? [])] };
 
         for (const app of APPS) {
             new k8s.apps.v1.Deployment(`${name}-${app.deployment}`, {
-                metadata: { name: app.deployment, namespace: args.namespace, labels: app.labels },
+                metadata: { name: app.deployment, namespace, labels: app.labels },
                 spec: {
                     replicas: 1,
                     selector: { matchLabels: app.labels },
@@ -74,13 +75,13 @@ export class SampleApps extends pulumi.ComponentResource {
         }
         for (const svc of SAMPLE_SERVICES) {
             new k8s.core.v1.Service(`${name}-${svc.name}`, {
-                metadata: { name: svc.name, namespace: args.namespace, labels: { app: svc.selector.app } },
+                metadata: { name: svc.name, namespace, labels: { app: svc.selector.app } },
                 spec: {
                     selector: svc.selector,
                     ports: [{ name: "http", port: svc.port, targetPort: svc.targetPort }],
                 },
             }, { parent: this, dependsOn: [this.namespace] });
         }
-        this.registerOutputs({ namespace: args.namespace });
+        this.registerOutputs({ namespace });
     }
 }

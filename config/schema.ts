@@ -1,5 +1,6 @@
-// The JSON schema of the stack config: the shape of every key, before the cross-key checks in
-// validate.ts. Every object forbids unknown keys so that a typo fails with a clear message.
+// The JSON schema of the stack config: the shape of every key, before the model's cross-key checks
+// (model/validate.ts). Every object forbids unknown keys so that a typo fails with a clear message.
+// Each key's `description` is what the README's config reference says of it (a test holds them together).
 
 const dnsLabel = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
@@ -38,9 +39,11 @@ const namespace = {
 };
 const repository = {
     type: "string",
-    pattern: "^(https?|oci)://[^\\s]+$",
-    description: "a Helm repository URL (https://…, http://… or oci://…)",
+    pattern: "^((https?|oci)://[^\\s]+|\\.{0,2}/[^\\s]*)$",
+    description: "a Helm repository URL (https://… or http://…), an oci:// registry, or a local folder of packaged charts written as a path (/abs/charts or ./charts)",
 };
+/** Helm values merged over the program's own for one chart. */
+const extraValues = { type: "object", description: "Helm values merged over the program's (maps merge, other values replace)" };
 const hoursInteger = { type: "integer", minimum: 1, maximum: 876000 };
 
 export const stackConfigSchema = {
@@ -56,6 +59,7 @@ export const stackConfigSchema = {
                 version: chartVersion,
                 repository,
                 namespace,
+                values: extraValues,
                 pools: {
                     type: "array",
                     minItems: 1,
@@ -91,6 +95,11 @@ export const stackConfigSchema = {
                 gatewayNamespace: namespace,
                 mtlsMode: { enum: ["STRICT", "PERMISSIVE"] },
                 meshNamespaces: { type: "array", items: namespace },
+                values: {
+                    type: "object",
+                    additionalProperties: false,
+                    properties: { base: extraValues, istiod: extraValues, gateway: extraValues },
+                },
                 istiod: {
                     type: "object",
                     additionalProperties: false,
@@ -112,6 +121,15 @@ export const stackConfigSchema = {
                 keyAlgorithm: { enum: ["ECDSA-P256", "ECDSA-P384", "RSA-2048", "RSA-3072", "RSA-4096"] },
                 certificatePer: { enum: ["host", "gateway"] },
                 protect: { type: "boolean" },
+                bringYourOwnCa: {
+                    type: "object",
+                    additionalProperties: false,
+                    required: ["certificatePem", "privateKeyPem"],
+                    properties: {
+                        certificatePem: { type: "string", minLength: 1 },
+                        privateKeyPem: { type: "string", minLength: 1 },
+                    },
+                },
             },
         },
         gateways: {
@@ -129,7 +147,13 @@ export const stackConfigSchema = {
                         maxLength: 39,
                         description: 'a lower-case DNS label of at most 39 characters, such as "primary"',
                     },
-                    ip: { type: "string", minLength: 1 },
+                    ip: {
+                        oneOf: [
+                            { type: "string", minLength: 1 },
+                            { type: "array", minItems: 1, maxItems: 2, items: { type: "string", minLength: 1 } },
+                        ],
+                        description: "an IP address, or one IPv4 and one IPv6 address for a dual-stack gateway",
+                    },
                     hosts: { type: "array", minItems: 1, items: { type: "string" } },
                     httpsRedirect: { type: "boolean" },
                     minTlsVersion: { enum: ["TLSV1_2", "TLSV1_3"] },
@@ -186,6 +210,16 @@ export const stackConfigSchema = {
                 },
             },
         },
-        samples: { type: "boolean" },
+        samples: {
+            oneOf: [
+                { type: "boolean" },
+                {
+                    type: "object",
+                    additionalProperties: false,
+                    properties: { enabled: { type: "boolean" }, namespace },
+                },
+            ],
+            description: "true, or { enabled, namespace } to pick the sample apps' namespace",
+        },
     },
 } as const;

@@ -4,8 +4,8 @@
 // registered directly through the SDK — no components, no validation, no outputs flowing between
 // resources, no dependencies. Not part of `npm test`.
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, parseStackConfig } from "../config";
-import { deployEdge } from "../components/edge";
+import { PROJECT } from "../config";
+import { Edge, EdgeArgs } from "../components/edge";
 
 const HOSTS = 20;
 const ROUTES = 20;
@@ -85,7 +85,7 @@ async function timeProgram(gateways: number): Promise<ProgramRun> {
     const registered = await freshMocks();
     const recorder = recordPropertyNames();
     const started = process.hrtime.bigint();
-    deployEdge(parseStackConfig(raw));
+    new Edge("edge", raw as unknown as EdgeArgs);
     await settle();
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     recorder.stop();

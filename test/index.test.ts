@@ -27,10 +27,11 @@ describe("the program entry (index.ts)", () => {
         const ev = await evaluate(runProgram(flatStackConfig("dev")));
         const exports = ev.result as Record<string, any>;
         assert.ok(!(exports instanceof Error), String(exports));
-        assert.deepStrictEqual(Object.keys(exports.gateways).sort(), ["primary", "secondary"]);
-        assert.strictEqual(exports.gateways.primary.ip, "192.168.49.240");
+        const gateways = await resolve<Record<string, any>>(exports.gateways);
+        assert.deepStrictEqual(Object.keys(gateways).sort(), ["primary", "secondary"]);
+        assert.strictEqual(gateways.primary.ip, "192.168.49.240");
         assert.match(await resolve<string>(exports.caCertificatePem), /BEGIN CERTIFICATE/);
-        assert.deepStrictEqual(exports.etcHosts, [
+        assert.deepStrictEqual(await resolve(exports.etcHosts), [
             "192.168.49.240 microk8s.local microk8s-alt.local",
             "192.168.49.241 microk8s-secondary.local",
         ]);
@@ -71,7 +72,7 @@ describe("project layout", () => {
     it("the component library exports every component with its Args", () => {
         // eslint-disable-next-line @typescript-eslint/no-var-requires
         const lib = require("../components");
-        for (const name of ["MetalLb", "IstioMesh", "CertificateAuthority", "IngressGateway", "SampleApps", "deployEdge"]) {
+        for (const name of ["Edge", "MetalLb", "IstioMesh", "CertificateAuthority", "IngressGateway", "SampleApps", "planEdge"]) {
             assert.strictEqual(typeof lib[name], "function", name);
         }
     });

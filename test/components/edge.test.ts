@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { StackConfig } from "../../config";
 import { Evaluation, RegisteredResource, isSecretValue, resolve, reveal } from "../helpers/mocks";
-import { T, chartByRelease, evaluateEdge, gatewayChartPodLabels, gatewayCharts, matchCovers, selects } from "../helpers/edge";
+import { EdgeOutputs, T, chartByRelease, evaluateEdge, gatewayChartPodLabels, gatewayCharts, matchCovers, selects } from "../helpers/edge";
 import { editedConfig, stackConfig } from "../helpers/stacks";
-import { EdgeOutputs } from "../../components/edge";
+
 import { parseStackConfig } from "../../config";
 import { parsePortName } from "../../policy/lib/istio";
 
@@ -73,7 +73,7 @@ for (const stack of ["dev", "prod"]) {
                 const chart = chartByRelease(ev, `istio-ingress-${gw.name}`);
                 const service = chart.inputs.values.service;
                 assert.strictEqual(service.type, "LoadBalancer");
-                assert.strictEqual(service.annotations["metallb.io/loadBalancerIPs"], gw.ip);
+                assert.strictEqual(service.annotations["metallb.io/loadBalancerIPs"], gw.ips.join(","));
                 assert.ok(!service.loadBalancerIP, "spec.loadBalancerIP together with the annotation is rejected by MetalLB");
                 assert.strictEqual(chart.inputs.namespace, config.istio.gatewayNamespace);
                 assert.strictEqual(chart.inputs.values.replicaCount, gw.replicas);
@@ -214,20 +214,20 @@ for (const stack of ["dev", "prod"]) {
         it("exports IPs, URLs, curl checks and /etc/hosts lines a person can use", () => {
             for (const gw of config.gateways) {
                 const out = ev.result.gateways[gw.name];
-                assert.strictEqual(out.ip, gw.ip);
+                assert.strictEqual(out.ip, gw.ips[0]);
                 assert.deepStrictEqual(out.hosts, gw.hosts);
                 assert.strictEqual(out.urls.length, gw.hosts.length);
-                out.curl.forEach((line, i) => {
+                out.curl.forEach((line: string, i: number) => {
                     const url = out.urls[i];
                     const host = new URL(url).hostname;
                     assert.ok(url.startsWith("https://"));
-                    assert.ok(line.includes(`--resolve ${host}:443:${gw.ip} `), line);
+                    assert.ok(line.includes(`--resolve ${host}:443:${gw.ips[0]} `), line);
                     assert.ok(line.includes("--cacert ca.crt"), line);
                     assert.ok(!/\s-k(\s|$)|--insecure/.test(line));
                     assert.ok(line.endsWith(url));
                 });
                 const plainHosts = gw.hosts.filter((h) => !h.startsWith("*."));
-                assert.ok(ev.result.etcHosts.includes([gw.ip, ...plainHosts].join(" ")));
+                assert.ok(ev.result.etcHosts.includes([gw.ips[0], ...plainHosts].join(" ")));
             }
         });
     });
@@ -312,7 +312,7 @@ describe("the edge: stack differences and variants", () => {
         const ev = await evaluateEdge(stackConfig("prod"));
         const secondary = ev.result.gateways.secondary;
         assert.ok(secondary.urls.includes("https://demo.tools.internal.example.com/"));
-        const line = ev.result.etcHosts.find((l) => l.startsWith("10.20.0.11 "))!;
+        const line = ev.result.etcHosts.find((l: string) => l.startsWith("10.20.0.11 "))!;
         assert.ok(!line.includes("*"));
     });
 });

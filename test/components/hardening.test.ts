@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../config";
 import { Evaluation, RegisteredResource, isSecretValue, resolve, reveal } from "../helpers/mocks";
-import { T, chartByRelease, evaluateEdge, gatewayChartPodLabels, gatewayCharts, selects } from "../helpers/edge";
+import { EdgeOutputs, T, chartByRelease, evaluateEdge, gatewayChartPodLabels, gatewayCharts, selects } from "../helpers/edge";
 import { editedConfig, stackConfig } from "../helpers/stacks";
-import { EdgeOutputs } from "../../components/edge";
+
 
 /** Strings holding private key material that reach the engine without a secret marker. */
 function plainPrivateKeys(value: unknown, path = ""): string[] {
@@ -97,14 +97,14 @@ describe("hardening: PKI safety", () => {
     it("protects the CA key and certificate in prod, and nothing else", async () => {
         const ev = await evaluateEdge(stackConfig("prod"));
         const protectedNames = ev.resources.filter((r) => r.protect).map((r) => r.name).sort();
-        assert.deepStrictEqual(protectedNames, ["pki-ca-cert", "pki-ca-key"]);
+        assert.deepStrictEqual(protectedNames, ["edge-pki-ca-cert", "edge-pki-ca-key"]);
         const dev = await evaluateEdge(stackConfig("dev"));
         assert.deepStrictEqual(dev.resources.filter((r) => r.protect), []);
     });
 
     it("renews a leaf in its early-renewal window without touching the CA or the Gateway", async () => {
         const config = stackConfig("prod");
-        const renewed = "pki-primary-www-example-com-cert";
+        const renewed = "edge-pki-primary-www-example-com-cert";
         const before = await evaluateEdge(config);
         // The provider re-issues a leaf whose renewal window is reached: a new certificate.
         const after = await evaluateEdge(config, (type, name) => type === T.leafCert && name === renewed
@@ -117,7 +117,7 @@ describe("hardening: PKI safety", () => {
         assert.ok(leaf.inputs.earlyRenewalHours > 0 && leaf.inputs.earlyRenewalHours < leaf.inputs.validityPeriodHours);
         const [ca] = before.ofType(T.selfSigned);
         assert.strictEqual(ca.inputs.earlyRenewalHours, undefined, "the CA is never renewed automatically");
-        for (const r of [...before.ofType(T.selfSigned), ...before.ofType(T.privateKey).filter((k) => k.name === "pki-ca-key")]) {
+        for (const r of [...before.ofType(T.selfSigned), ...before.ofType(T.privateKey).filter((k) => k.name === "edge-pki-ca-key")]) {
             assert.ok(![...before.transitiveDependencies(r.urn)].some((urn) => before.byUrn(urn).type === T.leafCert), `${r.name} must not depend on a leaf`);
         }
     });
@@ -130,7 +130,8 @@ describe("hardening: PKI safety", () => {
     for (const stack of ["dev", "prod"]) {
         it(`keeps every private key secret in ${stack}: no plain output, no plain resource input`, async () => {
             const ev = await evaluateEdge(stackConfig(stack));
-            const outputs = await resolve(ev.result as any);
+            const { gateways, etcHosts, caCertificatePem } = ev.result;
+            const outputs = { gateways, etcHosts, caCertificatePem: await resolve(caCertificatePem) };
             assert.deepStrictEqual(plainPrivateKeys(JSON.parse(JSON.stringify(outputs))), []);
             const leaks = ev.resources.flatMap((r) => plainPrivateKeys(r.inputs, `${r.type} ${r.name}`));
             assert.deepStrictEqual(leaks, []);
@@ -168,8 +169,8 @@ describe("hardening: a minimal, parallel resource graph", () => {
     before(async () => { ev = await evaluateEdge(stackConfig("prod")); });
 
     it("installs MetalLB and Istio in parallel", () => {
-        const metallb = descendants(ev, component(ev, "istio-metallb-ingress:metallb:MetalLb", "metallb"));
-        const istio = descendants(ev, component(ev, "istio-metallb-ingress:istio:IstioMesh", "istio"));
+        const metallb = descendants(ev, component(ev, "istio-metallb-ingress:metallb:MetalLb", "edge-metallb"));
+        const istio = descendants(ev, component(ev, "istio-metallb-ingress:istio:IstioMesh", "edge-istio"));
         const urns = (rs: RegisteredResource[]) => new Set(rs.map((r) => r.urn));
         for (const r of metallb) assert.ok(![...ev.transitiveDependencies(r.urn)].some((u) => urns(istio).has(u)), `${r.name} waits for Istio`);
         for (const r of istio) assert.ok(![...ev.transitiveDependencies(r.urn)].some((u) => urns(metallb).has(u)), `${r.name} waits for MetalLB`);

@@ -39,7 +39,7 @@ describe("config: the committed stacks", () => {
         assert.strictEqual(config.istio.gatewayNamespace, "istio-ingress");
         assert.strictEqual(config.pki.certificatePer, "host");
         assert.strictEqual(config.pki.keyAlgorithm, "ECDSA-P256");
-        assert.strictEqual(config.samples, false);
+        assert.deepStrictEqual(config.samples, { enabled: false, namespace: "samples" });
         const gw = config.gateways[0];
         assert.strictEqual(gw.httpsRedirect, true);
         assert.strictEqual(gw.minTlsVersion, "TLSV1_2");
@@ -56,7 +56,7 @@ describe("config: the committed stacks", () => {
                 { name: "b", ip: "fd00:20::2", hosts: ["b.example.com"] },
             ],
         });
-        assert.strictEqual(config.gateways[1].ip, "fd00:20::2");
+        assert.deepStrictEqual(config.gateways[1].ips, ["fd00:20::2"]);
     });
 
     it("reads Pulumi's flat config map: only this project's keys, JSON values decoded", () => {
@@ -172,9 +172,9 @@ describe("config: bad input is rejected with the key, the value and what is vali
             expect: [/^gateways\[1\]\.hosts\[1\]:/, /"\*\.local" is also served by gateways\[0\]/],
         },
         {
-            title: "a host too long for the Kubernetes names derived from it",
-            edit: (raw) => { raw.gateways[1].hosts[0] = `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.local`; },
-            expect: [/^gateways\[1\]\.hosts\[0\]:/, /is too long for the names derived from it/, /Kubernetes allows 253/],
+            title: "a host longer than a DNS name may be, with the limit",
+            edit: (raw) => { raw.gateways[1].hosts[0] = `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.${"d".repeat(60)}.${"e".repeat(60)}.local`; },
+            expect: [/^gateways\[1\]\.hosts\[0\]:/, /310 characters long/, /at most 253/],
         },
         {
             title: "a host listed twice on one gateway",
@@ -284,7 +284,7 @@ describe("config: bad input is rejected with the key, the value and what is vali
         {
             title: "a samples flag that is not a boolean",
             edit: (raw) => { raw.samples = "yes"; },
-            expect: [/^samples:/, /"yes" is not valid; expected boolean/],
+            expect: [/^samples:/, /"yes" is not valid; expected true, or \{ enabled, namespace \}/],
         },
         {
             title: "a bad resource quantity",
@@ -294,7 +294,7 @@ describe("config: bad input is rejected with the key, the value and what is vali
         {
             title: "a gateway namespace equal to MetalLB's",
             edit: (raw) => { raw.istio = { gatewayNamespace: "metallb-system" }; },
-            expect: [/^istio\.gatewayNamespace:/, /"metallb-system" is MetalLB's namespace/],
+            expect: [/^istio\.gatewayNamespace:/, /"metallb-system" is already metallb\.namespace/, /privileged/],
         },
         {
             title: "an allowed source range that is a plain address",

@@ -1,7 +1,8 @@
 // Views of an evaluated edge, shared by the component tests and the policy integration tests.
-import { Evaluation, ProviderOverride, RegisteredResource, evaluate } from "./mocks";
-import { deployEdge, EdgeOutputs } from "../../components/edge";
-import { StackConfig } from "../../config";
+import * as pulumi from "@pulumi/pulumi";
+import { Evaluation, ProviderOverride, RegisteredResource, evaluate, resolve } from "./mocks";
+import { Edge, EdgeArgs, GatewayOutputs } from "../../components/edge";
+import type { EdgeSpec } from "../../model/types";
 import { gatewayChartPodLabels as podLabels, matchCovers, selects } from "../../policy/lib/istio";
 
 export const T = {
@@ -22,8 +23,39 @@ export const T = {
     leafCert: "tls:index/locallySignedCert:LocallySignedCert",
 };
 
-export function evaluateEdge(config: StackConfig, provider?: ProviderOverride): Promise<Evaluation<EdgeOutputs>> {
-    return evaluate(() => deployEdge(config), "test", provider);
+/** The Edge and its outputs, resolved. */
+export interface EdgeOutputs {
+    edge: Edge;
+    gateways: Record<string, GatewayOutputs>;
+    caCertificatePem: pulumi.Output<string>;
+    etcHosts: string[];
+}
+
+/** Edge args that mean the same as a validated spec (the spec's keys, as stack config spells them). */
+export function argsFromSpec(spec: EdgeSpec): EdgeArgs {
+    const { bringYourOwnCa: _byo, ...pki } = spec.pki;
+    return {
+        metallb: spec.metallb,
+        istio: spec.istio,
+        pki,
+        gateways: spec.gateways.map(({ ips, routes, ...gw }) => ({
+            ...gw,
+            ...(gw.autoscaling ? { replicas: undefined } : {}),
+            ip: ips.length === 1 ? ips[0] : ips,
+            routes: routes.map((r) => ({ ...r, match: { [r.match.kind]: r.match.path } })),
+        })),
+        samples: spec.samples,
+    };
+}
+
+export async function evaluateEdge(config: EdgeSpec | EdgeArgs, provider?: ProviderOverride, name = "edge"): Promise<Evaluation<EdgeOutputs>> {
+    const args = "ips" in config.gateways[0] ? argsFromSpec(config as EdgeSpec) : (config as EdgeArgs);
+    const ev = await evaluate(() => new Edge(name, args), "test", provider);
+    const edge = ev.result;
+    return {
+        ...ev,
+        result: { edge, gateways: await resolve(edge.gateways), etcHosts: await resolve(edge.etcHosts), caCertificatePem: edge.caCertificatePem },
+    };
 }
 
 export function chartByRelease(ev: Evaluation<unknown>, release: string): RegisteredResource {
@@ -38,7 +70,7 @@ export function gatewayChartPodLabels(chart: RegisteredResource): Record<string,
 }
 
 export function gatewayCharts(ev: Evaluation<unknown>): RegisteredResource[] {
-    return ev.ofType(T.chart).filter((c) => c.inputs.chart === "gateway");
+    return ev.ofType(T.chart).filter((c) => c.inputs.chart === "gateway" || /\/gateway(-[^/]*\.tgz)?$/.test(c.inputs.chart));
 }
 
 export { selects, matchCovers };

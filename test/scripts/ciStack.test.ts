@@ -23,8 +23,8 @@ describe("scripts/ciStack: MetalLB addresses for a kind network", () => {
     it("writes a valid stack: the dev layout, on the kind network's addresses", () => {
         const doc = ciStackDocument(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8"), "172.19.0.0/16");
         const config = parseStackConfig(rawConfigFrom(flatConfigFrom(doc.config)));
-        assert.deepStrictEqual(config.gateways.map((g) => [g.name, g.ip]), [["primary", "172.19.255.200"], ["secondary", "172.19.255.201"]]);
-        assert.strictEqual(config.samples, true);
+        assert.deepStrictEqual(config.gateways.map((g) => [g.name, g.ips[0]]), [["primary", "172.19.255.200"], ["secondary", "172.19.255.201"]]);
+        assert.strictEqual(config.samples.enabled, true);
         assert.deepStrictEqual(config.gateways[0].hosts, ["microk8s.local", "microk8s-alt.local"]);
     });
 });

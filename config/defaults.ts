@@ -1,0 +1,113 @@
+// Defaults for every optional key (the README's config reference lists the same values), and the
+// step that fills them in: schema-valid raw config in, the model's EdgeSpec out.
+import { CHARTS } from "../model/charts";
+import type { EdgeSpec, KeyAlgorithm } from "../model/types";
+
+export const DEFAULTS = {
+    metallb: {
+        version: CHARTS.metallb.version,
+        repository: CHARTS.metallb.repository,
+        namespace: "metallb-system",
+        autoAssign: true,
+    },
+    istio: {
+        version: CHARTS.istiod.version,
+        repository: CHARTS.istiod.repository,
+        namespace: "istio-system",
+        gatewayNamespace: "istio-ingress",
+        mtlsMode: "PERMISSIVE" as const,
+        meshNamespaces: [] as string[],
+        // Istio's "demo" profile sizing: fits minikube and kind.
+        istiod: { replicas: 1, resources: { requests: { cpu: "10m", memory: "100Mi" } } },
+    },
+    pki: {
+        caCommonName: "istio-metallb-ingress CA",
+        caValidityHours: 8760,
+        validityHours: 2160,
+        earlyRenewalHours: 720,
+        keyAlgorithm: "ECDSA-P256" as KeyAlgorithm,
+        certificatePer: "host" as const,
+        protect: false,
+    },
+    gateway: {
+        httpsRedirect: true,
+        minTlsVersion: "TLSV1_2" as const,
+        replicas: 1,
+        podAntiAffinity: "preferred" as const,
+        targetCPUUtilizationPercentage: 80,
+        resources: { requests: { cpu: "10m", memory: "40Mi" } },
+    },
+    destinationNamespace: "default",
+    samples: { enabled: false, namespace: "samples" },
+};
+
+// Schema-valid raw config: the shapes are known, the optional keys may be missing.
+type Raw = Record<string, any>;
+
+/** Fills every default in; `raw` must have passed the schema. */
+export function withDefaults(raw: Raw): EdgeSpec {
+    const metallb = raw.metallb;
+    const istio = raw.istio ?? {};
+    const { bringYourOwnCa, ...pki } = raw.pki ?? {};
+    const samples = typeof raw.samples === "object" ? raw.samples : { enabled: raw.samples };
+    return {
+        metallb: {
+            version: metallb.version ?? DEFAULTS.metallb.version,
+            repository: metallb.repository ?? DEFAULTS.metallb.repository,
+            namespace: metallb.namespace ?? DEFAULTS.metallb.namespace,
+            pools: (metallb.pools as Raw[]).map((pool) => ({
+                name: pool.name,
+                addresses: pool.addresses,
+                autoAssign: pool.autoAssign ?? DEFAULTS.metallb.autoAssign,
+            })),
+            values: metallb.values ?? {},
+        },
+        istio: {
+            version: istio.version ?? DEFAULTS.istio.version,
+            repository: istio.repository ?? DEFAULTS.istio.repository,
+            namespace: istio.namespace ?? DEFAULTS.istio.namespace,
+            gatewayNamespace: istio.gatewayNamespace ?? DEFAULTS.istio.gatewayNamespace,
+            mtlsMode: istio.mtlsMode ?? DEFAULTS.istio.mtlsMode,
+            meshNamespaces: istio.meshNamespaces ?? DEFAULTS.istio.meshNamespaces,
+            istiod: { ...DEFAULTS.istio.istiod, ...(istio.istiod ?? {}) },
+            values: { base: istio.values?.base ?? {}, istiod: istio.values?.istiod ?? {}, gateway: istio.values?.gateway ?? {} },
+        },
+        pki: { ...DEFAULTS.pki, ...pki, bringYourOwnCa: bringYourOwnCa !== undefined },
+        gateways: (raw.gateways as Raw[]).map((gw) => ({
+            name: gw.name,
+            ips: Array.isArray(gw.ip) ? gw.ip : [gw.ip],
+            hosts: gw.hosts,
+            httpsRedirect: gw.httpsRedirect ?? DEFAULTS.gateway.httpsRedirect,
+            minTlsVersion: gw.minTlsVersion ?? DEFAULTS.gateway.minTlsVersion,
+            replicas: gw.autoscaling?.minReplicas ?? gw.replicas ?? DEFAULTS.gateway.replicas,
+            ...(gw.autoscaling ? {
+                autoscaling: {
+                    minReplicas: gw.autoscaling.minReplicas,
+                    maxReplicas: gw.autoscaling.maxReplicas,
+                    targetCPUUtilizationPercentage: gw.autoscaling.targetCPUUtilizationPercentage ?? DEFAULTS.gateway.targetCPUUtilizationPercentage,
+                },
+            } : {}),
+            podAntiAffinity: gw.podAntiAffinity ?? DEFAULTS.gateway.podAntiAffinity,
+            resources: gw.resources ?? DEFAULTS.gateway.resources,
+            ...(gw.allowedSourceRanges ? { allowedSourceRanges: gw.allowedSourceRanges } : {}),
+            // Source ranges need the client's address, which "Cluster" replaces with a node's.
+            externalTrafficPolicy: gw.externalTrafficPolicy ?? (gw.allowedSourceRanges ? "Local" : "Cluster"),
+            routes: ((gw.routes ?? []) as Raw[]).map((route) => ({
+                name: route.name,
+                hosts: route.hosts ?? gw.hosts,
+                match: route.match.exact !== undefined
+                    ? { kind: "exact" as const, path: route.match.exact }
+                    : { kind: "prefix" as const, path: route.match.prefix },
+                destination: {
+                    host: route.destination.host,
+                    port: route.destination.port,
+                    namespace: route.destination.namespace ?? DEFAULTS.destinationNamespace,
+                },
+            })),
+        })),
+        samples: {
+            enabled: samples.enabled ?? (typeof raw.samples === "object" ? true : DEFAULTS.samples.enabled),
+            namespace: samples.namespace ?? DEFAULTS.samples.namespace,
+        },
+    };
+}

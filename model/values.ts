@@ -1,0 +1,94 @@
+// Helm values the program gives each chart, as pure functions of the validated edge. Users may
+// merge their own values over these (`values` keys in config): maps merge, anything else replaces.
+import { gatewayPodLabels, gatewaySelector } from "./names";
+import type { ExtraValues, GatewaySpec, IpFamily, IstioSpec } from "./types";
+
+/** MetalLB's annotation asking for specific LoadBalancer IPs (not `spec.loadBalancerIP`, deprecated). */
+export const METALLB_IP_ANNOTATION = "metallb.io/loadBalancerIPs";
+
+/** Helm's coalescing of user values over ours: maps merge key by key, anything else replaces. */
+export function mergeValues(ours: Record<string, unknown>, extra: ExtraValues | undefined): Record<string, unknown> {
+    const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+    const out: Record<string, unknown> = { ...ours };
+    for (const [key, value] of Object.entries(extra ?? {})) {
+        out[key] = isMap(out[key]) && isMap(value) ? mergeValues(out[key] as Record<string, unknown>, value) : value;
+    }
+    return out;
+}
+
+export function metallbValues(extra?: ExtraValues): Record<string, unknown> {
+    return mergeValues({
+        crds: { enabled: true },
+        // Layer 2 only: the BGP backends are not needed and add privileged containers.
+        frrk8s: { enabled: false },
+        speaker: { frr: { enabled: false } },
+    }, extra);
+}
+
+export function istioBaseValues(spec: Pick<IstioSpec, "namespace">, extra?: ExtraValues): Record<string, unknown> {
+    return mergeValues({ global: { istioNamespace: spec.namespace }, defaultRevision: "default" }, extra);
+}
+
+export function istiodValues(spec: Pick<IstioSpec, "namespace" | "istiod">, extra?: ExtraValues): Record<string, unknown> {
+    const ha = spec.istiod.replicas > 1;
+    return mergeValues({
+        global: { istioNamespace: spec.namespace, defaultPodDisruptionBudget: { enabled: ha } },
+        pilot: {
+            // A fixed replica count keeps previews stable and fits small clusters.
+            autoscaleEnabled: false,
+            replicaCount: spec.istiod.replicas,
+            resources: spec.istiod.resources,
+        },
+    }, extra);
+}
+
+/** The address family of an IP written as text. */
+export function ipFamily(ip: string): IpFamily {
+    return ip.includes(":") ? "IPv6" : "IPv4";
+}
+
+/**
+ * The Service's IP families: one family → that family, SingleStack; one of each → both,
+ * RequireDualStack (MetalLB then gives the Service both addresses).
+ */
+export function serviceIpFamilies(ips: string[]): { ipFamilies: IpFamily[]; ipFamilyPolicy: "SingleStack" | "RequireDualStack" } {
+    const families = [...new Set(ips.map(ipFamily))];
+    return { ipFamilies: families, ipFamilyPolicy: families.length > 1 ? "RequireDualStack" : "SingleStack" };
+}
+
+/** Spreads a gateway's pods over nodes: a node failure then takes down one replica, not all. */
+export function antiAffinity(mode: GatewaySpec["podAntiAffinity"], selector: Record<string, string>): object {
+    const term = { labelSelector: { matchLabels: selector }, topologyKey: "kubernetes.io/hostname" };
+    switch (mode) {
+        case "required":
+            return { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } };
+        case "preferred":
+            return { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] } };
+        default:
+            return {};
+    }
+}
+
+/** Values of Istio's `gateway` chart for one gateway (its IPs may be known only at deploy time). */
+export function gatewayChartValues(gw: GatewaySpec, extra?: ExtraValues): Record<string, unknown> {
+    return mergeValues({
+        labels: gatewayPodLabels(gw.name),
+        service: {
+            type: "LoadBalancer",
+            annotations: { [METALLB_IP_ANNOTATION]: gw.ips.join(",") },
+            externalTrafficPolicy: gw.externalTrafficPolicy,
+            ...serviceIpFamilies(gw.ips),
+            ...(gw.allowedSourceRanges ? { loadBalancerSourceRanges: gw.allowedSourceRanges } : {}),
+            ports: [
+                { name: "status-port", port: 15021, protocol: "TCP", targetPort: 15021 },
+                { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
+                { name: "https", port: 443, protocol: "TCP", targetPort: 443 },
+            ],
+        },
+        autoscaling: gw.autoscaling ? { enabled: true, ...gw.autoscaling } : { enabled: false },
+        replicaCount: gw.replicas,
+        resources: gw.resources,
+        podDisruptionBudget: gw.replicas > 1 ? { minAvailable: 1 } : {},
+        affinity: antiAffinity(gw.podAntiAffinity, gatewaySelector(gw.name)),
+    }, extra);
+}
