@@ -4,6 +4,6 @@ import { PolicyPack } from "@pulumi/policy";
 import { allPolicies } from "./policies";
 
 new PolicyPack("istio-metallb-ingress", {
-    description: "Istio gateway and MetalLB rules: port naming, TLS, selectors, credentials, routing, host isolation, IP pools.",
+    description: "Istio gateway, Gateway API and MetalLB rules: Istio webhook checks, analyzer equivalents, host isolation, IP pools, addon exposure.",
     policies: allPolicies,
 });

@@ -1,6 +1,8 @@
 // A typed view of the Kubernetes objects in a stack that the rules care about: Gateways,
-// VirtualServices, gateway workloads, Services, TLS secrets, MetalLB pools and namespaces.
-import { gatewayChartPodLabels, selects } from "./istio";
+// VirtualServices, workloads (pods of every kind, and gateway charts), Services, TLS secrets,
+// MetalLB pools, namespaces and AuthorizationPolicies. Built once per stack and shared by the
+// rules; lookups that would compare every pair go through indexes.
+import { gatewayChartPodLabels } from "./istio";
 
 /** What the rules read of a resource (a subset of @pulumi/policy's PolicyResource). */
 export interface StackResource {
@@ -14,13 +16,22 @@ export interface StackResource {
 const ISTIO_VERSIONS = "(v1|v1beta1|v1alpha3)";
 export const GATEWAY_TYPE = new RegExp(`^kubernetes:networking\\.istio\\.io/${ISTIO_VERSIONS}:Gateway$`);
 export const VIRTUAL_SERVICE_TYPE = new RegExp(`^kubernetes:networking\\.istio\\.io/${ISTIO_VERSIONS}:VirtualService$`);
+export const AUTHORIZATION_POLICY_TYPE = /^kubernetes:security\.istio\.io\/(v1|v1beta1):AuthorizationPolicy$/;
 export const POOL_TYPE = /^kubernetes:metallb\.io\/(v1beta1|v1beta2|v1):IPAddressPool$/;
 export const SERVICE_TYPE = "kubernetes:core/v1:Service";
 export const SECRET_TYPE = "kubernetes:core/v1:Secret";
 export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
+export const CONFIG_MAP_TYPE = "kubernetes:core/v1:ConfigMap";
+/** cert-manager Certificates create the TLS secret they name in spec.secretName. */
+export const CERTIFICATE_TYPE = /^kubernetes:cert-manager\.io\/v1:Certificate$/;
 export const DEPLOYMENT_TYPE = /^kubernetes:apps\/v1:(Deployment|DaemonSet)$/;
+/** Every kind that runs pods: a Pod's own labels, or the others' pod template labels. */
+export const WORKLOAD_TYPE = /^kubernetes:(core\/v1:Pod|apps\/v1:(Deployment|StatefulSet|DaemonSet|ReplicaSet))$/;
 /** Helm resources that may install Istio's `gateway` chart. */
 export const HELM_TYPE = /^kubernetes:helm\.sh\/(v3|v4):(Chart|Release)$/;
+
+/** Namespaces Istio's analyzers (`istioctl analyze`) leave out, and its injector ignores. */
+export const ISTIO_IGNORED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "local-path-storage"];
 
 /**
  * Calls `read`, turning a value that is unknown during preview (the policy SDK throws
@@ -59,9 +70,16 @@ export function nameOf(props: Record<string, any>): string | undefined {
     return known(() => props.metadata?.name);
 }
 
+/** `<namespace>/<name>` of an object, for messages and references. */
+export const objectId = (o: { namespace: string; name?: string; resource: StackResource }) => `${o.namespace}/${o.name ?? o.resource.name}`;
+
+const asArray = <T>(value: unknown): T[] => (Array.isArray(value) ? value : []);
+const asRecord = (value: unknown): Record<string, any> => (value && typeof value === "object" && !Array.isArray(value) ? value as Record<string, any> : {});
+
 export interface GatewayServer {
-    port?: { number?: number; name?: string; protocol?: string };
+    port?: { number?: number; name?: string; protocol?: string; targetPort?: number };
     hosts?: string[];
+    bind?: string;
     tls?: Record<string, any>;
 }
 
@@ -73,6 +91,8 @@ export interface GatewayObject {
     /** The selector is not known until `pulumi up`: rules about it cannot decide yet. */
     selectorUnknown: boolean;
     servers: GatewayServer[];
+    /** The servers are not known until `pulumi up`. */
+    serversUnknown: boolean;
 }
 
 export interface VirtualServiceObject {
@@ -81,29 +101,54 @@ export interface VirtualServiceObject {
     name?: string;
     hosts: string[];
     gateways: string[];
-    http: { name?: string; match?: any[] }[];
+    http: { name?: string; match?: any[]; route?: any[] }[];
+    tls: { match?: any[]; route?: any[] }[];
+    tcp: { match?: any[]; route?: any[] }[];
 }
 
-/** Pods that serve as an Istio gateway: from a Deployment, or from a gateway chart's values. */
-export interface GatewayWorkload {
+/** Pods: a Pod, the pod template of a Deployment/StatefulSet/DaemonSet/ReplicaSet, or a gateway chart's. */
+export interface Workload {
     id: string;
     resource: StackResource;
+    kind: string;
     namespace: string;
     labels: Record<string, string>;
     /** Its labels are not known until `pulumi up`. */
     labelsUnknown: boolean;
+    /** An Istio gateway (pods rendered with the gateway injection template, or a gateway chart). */
+    gateway: boolean;
 }
+/** Kept for the older name. */
+export type GatewayWorkload = Workload;
 
-/** A LoadBalancer Service, or the Service a gateway chart will create from its values. */
+/** A Service, or the Service a gateway chart will create from its values. */
 export interface LoadBalancerService {
     resource: StackResource;
     id: string;
     namespace: string;
     type?: string;
+    labels: Record<string, string>;
     annotations: Record<string, string>;
     loadBalancerIP?: string;
+    loadBalancerSourceRanges: string[];
     selector?: Record<string, string>;
-    ports: { name?: string; appProtocol?: string; port?: number }[];
+    ports: { name?: string; appProtocol?: string; port?: number; protocol?: string }[];
+    /** Synthesised from a gateway chart's values. */
+    fromChart: boolean;
+}
+
+export interface AuthorizationPolicyObject {
+    resource: StackResource;
+    namespace: string;
+    name?: string;
+    action: string;
+    /** spec.selector.matchLabels; undefined when absent (the policy applies namespace-wide). */
+    selector?: Record<string, string>;
+    targetRefs: { group?: string; kind?: string; name?: string; namespace?: string }[];
+    /** Some rule restricts the client address (remoteIpBlocks, ipBlocks or their not- forms). */
+    restrictsSourceAddresses: boolean;
+    /** The spec is not known until `pulumi up`. */
+    specUnknown: boolean;
 }
 
 function isGatewayChart(r: StackResource): boolean {
@@ -111,27 +156,84 @@ function isGatewayChart(r: StackResource): boolean {
     return HELM_TYPE.test(r.type) && typeof chart === "string" && /(^|\/)gateway$/.test(chart);
 }
 
+/**
+ * Pods of an Istio gateway: rendered with the gateway injection template (Istio's gateway
+ * chart), managed by istiod for a Gateway API Gateway, or running the proxy as a router.
+ */
+function isGatewayPod(metadata: Record<string, any>, podSpec: Record<string, any>): boolean {
+    const templates = known(() => metadata.annotations?.["inject.istio.io/templates"]);
+    const labels = known(() => metadata.labels) ?? {};
+    const containers = asArray<any>(known(() => podSpec.containers));
+    return (typeof templates === "string" && templates.split(",").map((t) => t.trim()).includes("gateway")) ||
+        labels["gateway.istio.io/managed"] !== undefined ||
+        containers.some((c) => (typeof c?.image === "string" && /(^|\/)proxyv2(:|@|$)/.test(c.image)) ||
+            (Array.isArray(c?.args) && c.args.includes("router")));
+}
+
+function ipConditions(spec: Record<string, any>): boolean {
+    const keys = ["remoteIpBlocks", "ipBlocks", "notRemoteIpBlocks", "notIpBlocks"];
+    return asArray<any>(spec.rules).some((rule) => asArray<any>(rule?.from).some((f) =>
+        keys.some((k) => asArray(f?.source?.[k]).length > 0)));
+}
+
+/** Options of a model: the namespaces Istio's analyzers skip are left out unless included. */
+export interface ModelOptions {
+    includeSystemNamespaces?: boolean;
+}
+
+const cache = new WeakMap<object, Map<string, StackModel>>();
+
 export class StackModel {
     readonly gateways: GatewayObject[];
     readonly virtualServices: VirtualServiceObject[];
-    readonly workloads: GatewayWorkload[];
+    /** Every workload of the stack, gateway or not. */
+    readonly allWorkloads: Workload[];
+    /** The gateway workloads (what older rules called workloads). */
+    readonly workloads: Workload[];
     readonly services: LoadBalancerService[];
     readonly secrets: { resource: StackResource; namespace: string; name?: string; type?: string; keys: string[]; unknown: boolean }[];
+    /** `<namespace>/<secretName>` of secrets cert-manager Certificates will create. */
+    readonly certificateSecrets: Set<string>;
     readonly pools: { resource: StackResource; name?: string; addresses: string[]; unknown: boolean }[];
     readonly meshNamespaces: Set<string>;
+    /** Labels of the Namespaces the stack creates (with Kubernetes' own kubernetes.io/metadata.name). */
+    readonly namespaceLabels: Map<string, Record<string, string>>;
+    readonly authorizationPolicies: AuthorizationPolicyObject[];
+    readonly configMaps: Map<string, Record<string, string>>;
+    private readonly labelIndex = new Map<string, Workload[]>();
+
+    /** The model of a stack, built once per resource list and options. */
+    static of(resources: readonly StackResource[], options: ModelOptions = {}): StackModel {
+        let byOptions = cache.get(resources);
+        if (!byOptions) {
+            byOptions = new Map();
+            cache.set(resources, byOptions);
+        }
+        const key = options.includeSystemNamespaces ? "all" : "analyzer";
+        let model = byOptions.get(key);
+        if (!model) {
+            const ignored = new Set(options.includeSystemNamespaces ? [] : ISTIO_IGNORED_NAMESPACES);
+            model = new StackModel(ignored.size === 0 ? [...resources]
+                : resources.filter((r) => !ignored.has(known(() => r.props.metadata?.namespace) ?? known(() => HELM_TYPE.test(r.type) ? r.props.namespace : undefined) ?? "")));
+            byOptions.set(key, model);
+        }
+        return model;
+    }
 
     constructor(readonly resources: StackResource[]) {
-        const childrenOf = (r: StackResource) => resources.filter((c) => c.parent?.urn === r.urn);
+        const parents = new Set(resources.map((r) => r.parent?.urn).filter((u): u is string => !!u));
 
         this.gateways = resources.filter((r) => GATEWAY_TYPE.test(r.type)).map((r) => {
             const selector = probe(() => r.props.spec?.selector);
+            const servers = probe(() => r.props.spec?.servers);
             return {
                 resource: r,
                 namespace: namespaceOf(r.props),
                 name: nameOf(r.props),
                 selector: selector === UNKNOWN ? undefined : selector,
                 selectorUnknown: selector === UNKNOWN,
-                servers: known(() => r.props.spec?.servers) ?? [],
+                servers: servers === UNKNOWN ? [] : asArray<GatewayServer>(servers),
+                serversUnknown: servers === UNKNOWN,
             };
         });
 
@@ -139,28 +241,33 @@ export class StackModel {
             resource: r,
             namespace: namespaceOf(r.props),
             name: nameOf(r.props),
-            hosts: known(() => r.props.spec?.hosts) ?? [],
-            gateways: known(() => r.props.spec?.gateways) ?? [],
-            http: known(() => r.props.spec?.http) ?? [],
+            hosts: asArray<string>(known(() => r.props.spec?.hosts)),
+            gateways: asArray<string>(known(() => r.props.spec?.gateways)),
+            http: asArray<any>(known(() => r.props.spec?.http)),
+            tls: asArray<any>(known(() => r.props.spec?.tls)),
+            tcp: asArray<any>(known(() => r.props.spec?.tcp)),
         }));
 
-        const deployments = resources.filter((r) => DEPLOYMENT_TYPE.test(r.type)).map((r) => ({
-            resource: r,
-            namespace: namespaceOf(r.props),
-            labels: probe(() => r.props.spec?.template?.metadata?.labels ?? {}) as Record<string, string> | typeof UNKNOWN,
-            gatewayTemplate: known(() => r.props.spec?.template?.metadata?.annotations?.["inject.istio.io/templates"]) === "gateway",
-        }));
         // A gateway chart installed with helm.v4.Chart appears both as the chart and as its
         // rendered children; the children are the truth when present.
-        const gatewayCharts = resources.filter(isGatewayChart).filter((chart) => childrenOf(chart).length === 0);
-        this.workloads = [
-            ...deployments.filter((d) => d.gatewayTemplate).map((d) => ({
-                id: `${d.namespace}/${nameOf(d.resource.props) ?? d.resource.name}`,
-                resource: d.resource,
-                namespace: d.namespace,
-                labels: d.labels === UNKNOWN ? {} : d.labels,
-                labelsUnknown: d.labels === UNKNOWN,
-            })),
+        const gatewayCharts = resources.filter(isGatewayChart).filter((chart) => !parents.has(chart.urn));
+        this.allWorkloads = [
+            ...resources.filter((r) => WORKLOAD_TYPE.test(r.type)).map((r) => {
+                const kind = r.type.split(":").pop()!;
+                const metadata = kind === "Pod" ? known(() => r.props.metadata) : known(() => r.props.spec?.template?.metadata);
+                const podSpec = kind === "Pod" ? known(() => r.props.spec) : known(() => r.props.spec?.template?.spec);
+                const labels = probe(() => (kind === "Pod" ? r.props.metadata?.labels : r.props.spec?.template?.metadata?.labels) ?? {});
+                const namespace = namespaceOf(r.props);
+                return {
+                    id: `${namespace}/${nameOf(r.props) ?? r.name}`,
+                    resource: r,
+                    kind,
+                    namespace,
+                    labels: labels === UNKNOWN ? {} : asRecord(labels),
+                    labelsUnknown: labels === UNKNOWN,
+                    gateway: isGatewayPod(asRecord(metadata), asRecord(podSpec)),
+                };
+            }),
             ...gatewayCharts.map((chart) => {
                 const release = known(() => chart.props.name) ?? chart.name;
                 const namespace = known(() => chart.props.namespace) ?? "default";
@@ -168,12 +275,23 @@ export class StackModel {
                 return {
                     id: `${namespace}/${release}`,
                     resource: chart,
+                    kind: "gateway chart",
                     namespace,
                     labels: gatewayChartPodLabels(release, values === UNKNOWN ? undefined : values),
                     labelsUnknown: values === UNKNOWN,
+                    gateway: true,
                 };
             }),
         ];
+        this.workloads = this.allWorkloads.filter((w) => w.gateway);
+        for (const w of this.allWorkloads) {
+            for (const [k, v] of Object.entries(w.labels)) {
+                const key = `${k}=${v}`;
+                const list = this.labelIndex.get(key);
+                if (list) list.push(w);
+                else this.labelIndex.set(key, [w]);
+            }
+        }
 
         this.services = [
             ...resources.filter((r) => r.type === SERVICE_TYPE).map((r) => ({
@@ -181,26 +299,34 @@ export class StackModel {
                 id: `${namespaceOf(r.props)}/${nameOf(r.props) ?? r.name}`,
                 namespace: namespaceOf(r.props),
                 type: known(() => r.props.spec?.type),
-                annotations: known(() => r.props.metadata?.annotations) ?? {},
+                labels: asRecord(known(() => r.props.metadata?.labels)),
+                annotations: asRecord(known(() => r.props.metadata?.annotations)),
                 loadBalancerIP: known(() => r.props.spec?.loadBalancerIP),
+                loadBalancerSourceRanges: asArray<string>(known(() => r.props.spec?.loadBalancerSourceRanges)),
                 selector: known(() => r.props.spec?.selector),
-                ports: known(() => r.props.spec?.ports) ?? [],
+                ports: asArray<any>(known(() => r.props.spec?.ports)),
+                fromChart: false,
             })),
             ...gatewayCharts.map((chart) => {
-                const values = known(() => chart.props.values) ?? {};
+                const values = asRecord(known(() => chart.props.values));
                 const release = known(() => chart.props.name) ?? chart.name;
                 const namespace = known(() => chart.props.namespace) ?? "default";
-                const service = values.service ?? {};
+                const service = asRecord(values.service);
+                const podLabels = gatewayChartPodLabels(release, values);
                 return {
                     resource: chart,
                     id: `${namespace}/${values.name || release} (gateway chart)`,
                     namespace,
                     // The chart's defaults: a LoadBalancer Service with ports status-port, http2, https.
                     type: service.type ?? "LoadBalancer",
-                    annotations: service.annotations ?? {},
+                    labels: podLabels,
+                    annotations: asRecord(service.annotations),
                     loadBalancerIP: service.loadBalancerIP || undefined,
-                    selector: gatewayChartPodLabels(release, values),
-                    ports: service.ports ?? [{ name: "status-port", port: 15021 }, { name: "http2", port: 80 }, { name: "https", port: 443 }],
+                    loadBalancerSourceRanges: asArray<string>(service.loadBalancerSourceRanges),
+                    selector: podLabels,
+                    ports: Array.isArray(service.ports) ? service.ports
+                        : [{ name: "status-port", port: 15021 }, { name: "http2", port: 80 }, { name: "https", port: 443 }],
+                    fromChart: true,
                 };
             }),
         ];
@@ -211,31 +337,99 @@ export class StackModel {
             name: nameOf(r.props),
             unknown: probe(() => r.props.metadata?.name) === UNKNOWN || probe(() => r.props.metadata?.namespace) === UNKNOWN,
             type: known(() => r.props.type),
-            keys: [...Object.keys(unwrapSecret(known(() => r.props.data)) ?? {}), ...Object.keys(unwrapSecret(known(() => r.props.stringData)) ?? {})],
+            keys: [...Object.keys(asRecord(unwrapSecret(known(() => r.props.data)))), ...Object.keys(asRecord(unwrapSecret(known(() => r.props.stringData))))],
         }));
+        this.certificateSecrets = new Set(resources.filter((r) => CERTIFICATE_TYPE.test(r.type))
+            .map((r) => `${namespaceOf(r.props)}/${known(() => r.props.spec?.secretName)}`));
 
         this.pools = resources.filter((r) => POOL_TYPE.test(r.type)).map((r) => {
             const addresses = probe(() => r.props.spec?.addresses);
             return {
                 resource: r,
                 name: nameOf(r.props),
-                addresses: addresses === UNKNOWN ? [] : (addresses ?? []) as string[],
+                addresses: addresses === UNKNOWN ? [] : asArray<string>(addresses),
                 unknown: addresses === UNKNOWN,
             };
         });
 
-        this.meshNamespaces = new Set(resources
-            .filter((r) => r.type === NAMESPACE_TYPE)
-            .filter((r) => {
-                const labels = known(() => r.props.metadata?.labels) ?? {};
-                return labels["istio-injection"] === "enabled" || labels["istio.io/rev"] !== undefined;
-            })
-            .map((r) => nameOf(r.props))
-            .filter((n): n is string => typeof n === "string"));
+        this.namespaceLabels = new Map();
+        for (const r of resources.filter((x) => x.type === NAMESPACE_TYPE)) {
+            const name = nameOf(r.props);
+            if (typeof name === "string") {
+                this.namespaceLabels.set(name, { ...asRecord(known(() => r.props.metadata?.labels)), "kubernetes.io/metadata.name": name });
+            }
+        }
+        this.meshNamespaces = new Set([...this.namespaceLabels].filter(([, labels]) =>
+            labels["istio-injection"] === "enabled" || labels["istio.io/rev"] !== undefined).map(([name]) => name));
+
+        this.authorizationPolicies = resources.filter((r) => AUTHORIZATION_POLICY_TYPE.test(r.type)).map((r) => {
+            const raw = probe(() => r.props.spec);
+            const spec = asRecord(raw === UNKNOWN ? undefined : raw);
+            return {
+                specUnknown: raw === UNKNOWN,
+                resource: r,
+                namespace: namespaceOf(r.props),
+                name: nameOf(r.props),
+                action: typeof spec.action === "string" ? spec.action : "ALLOW",
+                selector: spec.selector ? asRecord(spec.selector.matchLabels) : undefined,
+                targetRefs: [...asArray<any>(spec.targetRefs), ...(spec.targetRef ? [spec.targetRef] : [])],
+                restrictsSourceAddresses: ipConditions(spec),
+            };
+        });
+
+        this.configMaps = new Map(resources.filter((r) => r.type === CONFIG_MAP_TYPE)
+            .map((r) => [`${namespaceOf(r.props)}/${nameOf(r.props) ?? r.name}`, asRecord(known(() => r.props.data))]));
+    }
+
+    /**
+     * The workloads a label selector picks: every key=value of the selector among the pod labels.
+     * An empty or absent selector picks every workload (Istio applies such a Gateway to all
+     * gateways). `namespace` restricts the pick to one namespace (istiod's
+     * PILOT_SCOPE_GATEWAY_TO_NAMESPACE); `gatewaysOnly` to gateway workloads.
+     */
+    select(selector: Record<string, string> | undefined, options: { namespace?: string; gatewaysOnly?: boolean } = {}): Workload[] {
+        const entries = Object.entries(selector ?? {});
+        let candidates: Workload[];
+        if (entries.length === 0) {
+            candidates = options.gatewaysOnly ? this.workloads : this.allWorkloads;
+        } else {
+            // Start from the rarest key=value, then check the rest.
+            let smallest: Workload[] | undefined;
+            for (const [k, v] of entries) {
+                const list = this.labelIndex.get(`${k}=${v}`) ?? [];
+                if (!smallest || list.length < smallest.length) smallest = list;
+            }
+            candidates = smallest!.filter((w) => entries.every(([k, v]) => w.labels[k] === v));
+        }
+        return candidates.filter((w) => (!options.gatewaysOnly || w.gateway) && (options.namespace === undefined || w.namespace === options.namespace));
     }
 
     /** The gateway workloads a Gateway's selector lands on. */
-    workloadsOf(gateway: GatewayObject): GatewayWorkload[] {
-        return this.workloads.filter((w) => selects(gateway.selector, w.labels));
+    workloadsOf(gateway: GatewayObject, scopeToNamespace = false): Workload[] {
+        return this.select(gateway.selector, { gatewaysOnly: true, namespace: scopeToNamespace ? gateway.namespace : undefined });
     }
+
+    /** Whether the stack holds TLS material `<namespace>/<name>` may name (a Secret or a cert-manager Certificate). */
+    hasTlsSourceFor(namespace: string, name: string): boolean {
+        return this.certificateSecrets.has(`${namespace}/${name}`) || this.secrets.some((s) => s.namespace === namespace && s.name === name);
+    }
+}
+
+/** The Istio-gateway part of policy config shared by the rules that follow Gateway selectors. */
+export const SELECTION_CONFIG = {
+    scopeGatewayToNamespace: {
+        type: "boolean",
+        default: false,
+        description: "Set when istiod runs with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true: a Gateway then only selects gateway pods in its own namespace.",
+    },
+    includeSystemNamespaces: {
+        type: "boolean",
+        default: false,
+        description: `Also judge objects in ${ISTIO_IGNORED_NAMESPACES.join(", ")}, which istioctl analyze skips.`,
+    },
+} as const;
+
+export interface SelectionConfig {
+    scopeGatewayToNamespace?: boolean;
+    includeSystemNamespaces?: boolean;
 }

@@ -1,9 +1,20 @@
 // Every policy of the pack, as plain objects (tests import this module, never ../index.ts).
 import { Policies } from "@pulumi/policy";
+import { addonPolicies } from "./addons";
+import { gatewayApiPolicies } from "./gatewayApi";
 import { resourcePolicies } from "./resource";
-import { stackPolicies } from "./stack";
+import { stackPolicies as istioStackPolicies } from "./stack";
 
+export * from "./addons";
+export * from "./gatewayApi";
 export * from "./resource";
-export * from "./stack";
+export { istioStackPolicies };
+export {
+    checkRequestedIps, conflictingGateways, credentialNameResolves, gatewayPortNamesDistinct, hostIsolation, ipsInPools, selectorMatches,
+    selectorSingleWorkload, servicePortNaming, unreachableRoutes, virtualServiceGatewaysResolve, virtualServiceSplitOverlap,
+} from "./stack";
+
+/** Every rule that judges the whole stack: Istio and MetalLB, Gateway API, addon exposure. */
+export const stackPolicies = [...istioStackPolicies, ...gatewayApiPolicies, ...addonPolicies];
 
 export const allPolicies: Policies = [...resourcePolicies, ...stackPolicies];

@@ -1,79 +1,99 @@
 // Rules that need the whole stack: which Gateway lands on which gateway pods, which secret a
-// credentialName finds, which VirtualService binds where, which IP falls in which pool.
+// credentialName finds, which VirtualService binds where, which IP falls in which pool. Pairwise
+// questions go through indexes (by workload, port and host), so the cost grows with the stack,
+// not with its square.
 import { ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { AddressBlock, blockContains, blocksOverlap, parseAddressBlock, parseIp } from "../lib/addresses";
-import { ISTIO_PROTOCOLS, bareHost, hostsIntersect, matchCovers, matchesOverlap, parsePortName, selects } from "../lib/istio";
-import { GatewayObject, StackModel, StackResource, VirtualServiceObject, known } from "../lib/model";
+import { parseAddressBlock, parseIp } from "../lib/addresses";
+import { GatewayApiModel } from "../lib/gatewayApi";
+import { HostIndex } from "../lib/hosts";
+import {
+    bareHost, canonicalJson, hostsIntersect, matchCovers, matchesOverlap, resolveGatewayReference, serverHostScope,
+    servicePortProtocol, tcpMatchCovers, tlsMatchCovers,
+} from "../lib/istio";
+import {
+    GatewayObject, ISTIO_IGNORED_NAMESPACES, ModelOptions, SELECTION_CONFIG, SelectionConfig, StackModel, StackResource,
+    VirtualServiceObject, known, objectId, probe,
+} from "../lib/model";
+import { PoolSet } from "../lib/pools";
 import { METALLB_IP_ANNOTATIONS } from "./resource";
 
-const model = (args: StackValidationArgs) => new StackModel(args.resources as StackResource[]);
-/** `<namespace>/<name>` of a Gateway or VirtualService, for messages and references. */
-const objectId = (o: { namespace: string; name?: string; resource: StackResource }) => `${o.namespace}/${o.name ?? o.resource.name}`;
-
-/** A VirtualService's gateway reference made absolute: a bare name means the VirtualService's namespace. */
-const resolveGatewayRef = (vs: VirtualServiceObject, ref: string) => (ref.includes("/") ? ref : `${vs.namespace}/${ref}`);
+/** The stack's model, shared by the rules (objects in Istio-ignored namespaces left out unless asked). */
+export const model = (args: StackValidationArgs, options: ModelOptions = { includeSystemNamespaces: true }) =>
+    StackModel.of(args.resources as unknown as StackResource[], options);
+const configOf = <T extends object>(args: StackValidationArgs) => (args.getConfig<T>() ?? {}) as T;
+const analyzerModel = (args: StackValidationArgs) => model(args, { includeSystemNamespaces: !!configOf<SelectionConfig>(args).includeSystemNamespaces });
 
 /**
- * The pods a Gateway lands on, as a key: the one workload it selects when the stack creates it,
- * else its selector (so that Gateways with the same selector are still grouped together).
+ * The pods a Gateway lands on, as a key: the one gateway workload it selects when the stack
+ * creates it, else its selector (so that Gateways with the same selector are still grouped).
  */
-function landingKey(m: StackModel, gw: GatewayObject): string {
-    const workloads = m.workloadsOf(gw);
-    return workloads.length === 1 ? workloads[0].id : `selector ${JSON.stringify(gw.selector ?? {})}`;
+function landingKey(m: StackModel, gw: GatewayObject, scope: boolean): string {
+    const workloads = m.workloadsOf(gw, scope);
+    return workloads.length === 1 ? workloads[0].id : `selector ${canonicalJson(gw.selector ?? {})}`;
 }
+
+const MANAGED_GATEWAY_SERVICE = ["istio.io-gateway-controller", "istio.io-mesh-controller", "istio.io-eastwest-controller"];
 
 export const servicePortNaming: StackValidationPolicy = {
     name: "istio-service-port-naming",
     description:
-        "Ports of Services in mesh namespaces (labelled istio-injection=enabled or istio.io/rev, or listed in config meshNamespaces) and of gateway Services " +
-        `are named <protocol>[-<suffix>] (protocol one of ${ISTIO_PROTOCOLS.join(", ")}) or set appProtocol; otherwise Istio treats them as plain TCP and HTTP routing, retries and metrics are lost. ` +
+        "Mirrors istioctl analyze IST0118 (PortNameIsNotUnderNamingConvention, https://istio.io/latest/docs/reference/config/analysis/ist0118/): " +
+        "every Service port tells Istio its protocol, by appProtocol or by a name <protocol>[-<suffix>] (the part before the first \"-\", any case: " +
+        "http, http2, https, grpc, grpc-web, tcp, tls, mongo, mysql, redis, udp, http_proxy). Like Istio it checks Services in every namespace but " +
+        `${ISTIO_IGNORED_NAMESPACES.join(", ")}, skips Istio's own (labelled istio or release=istio, which includes gateway chart Services) and Gateway-API-managed ones, ` +
+        "UDP ports, and ports 25, 53, 3306, 27017. Istio rates it Info (it sniffs the protocol of such ports), so advisory by default. " +
         'Fix: name the port, e.g. "http" or "grpc-api", or set appProtocol.',
-    severity: "medium",
-    enforcementLevel: "mandatory",
+    severity: "low",
+    enforcementLevel: "advisory",
     configSchema: {
         properties: {
-            meshNamespaces: { type: "array", items: { type: "string" }, default: [] },
-            ignoredPortNames: { type: "array", items: { type: "string" }, default: ["status-port"] },
+            ignoredPortNames: { type: "array", items: { type: "string" }, default: [] },
+            includeSystemNamespaces: SELECTION_CONFIG.includeSystemNamespaces,
         },
     },
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-        const config = args.getConfig<{ meshNamespaces?: string[]; ignoredPortNames?: string[] }>();
-        const ignored = new Set(config.ignoredPortNames ?? ["status-port"]);
-        const m = model(args);
-        const meshNamespaces = new Set([...m.meshNamespaces, ...(config.meshNamespaces ?? [])]);
+        const config = configOf<{ ignoredPortNames?: string[] } & SelectionConfig>(args);
+        const ignored = new Set(config.ignoredPortNames ?? []);
+        const m = analyzerModel(args);
         for (const svc of m.services) {
-            const isGatewayService = m.workloads.some((w) => w.namespace === svc.namespace && selects(svc.selector, w.labels));
-            if (!isGatewayService && !meshNamespaces.has(svc.namespace)) continue;
+            if (svc.fromChart || svc.type === "ExternalName") continue;
+            if (svc.labels.istio !== undefined || svc.labels.release === "istio") continue;
+            if (MANAGED_GATEWAY_SERVICE.includes(svc.labels["gateway.istio.io/managed"])) continue;
             svc.ports.forEach((port, i) => {
                 const name = known(() => port.name);
-                if (known(() => port.appProtocol) || (name && ignored.has(name)) || parsePortName(name)) return;
-                report(`Service ${svc.id} ports[${i}] (port ${known(() => port.port) ?? "?"}): ${name ? `name "${name}" is not <protocol>[-<suffix>]` : "the port has no name"} and no appProtocol is set; Istio will treat it as TCP. Name it e.g. "http${name ? `-${name.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}` : ""}" or set appProtocol.`, svc.resource.urn);
+                const protocol = probe(() => servicePortProtocol({ ...port }));
+                if ((name && ignored.has(name)) || protocol !== undefined) return; // known, or decided at `pulumi up`
+                report(`Service ${svc.id} ports[${i}] (port ${known(() => port.port) ?? "?"}): ${name ? `name "${name}" does not follow <protocol>[-<suffix>]` : "the port has no name"} and no appProtocol is set (IST0118). Name it e.g. "http${name ? `-${name.toLowerCase().replace(/[^a-z0-9-]+/g, "-")}` : ""}" or set appProtocol.`, svc.resource.urn);
             });
         }
     },
 };
 
-export const gatewayPortNamesUnique: StackValidationPolicy = {
-    name: "istio-gateway-port-names-unique",
+export const gatewayPortNamesDistinct: StackValidationPolicy = {
+    name: "istio-gateway-port-names-distinct",
     description:
-        "Servers that land on the same gateway pods and port number have distinct port names, across all Gateway objects; otherwise Istio silently drops one of them. " +
-        'Fix: give each server its own name, e.g. "https-primary" and "https-secondary".',
-    severity: "high",
-    enforcementLevel: "mandatory",
+        "Stricter than Istio (our naming convention): servers of different Gateway objects that land on the same gateway pods and port number have distinct port names. " +
+        "Istio only requires unique names within one Gateway (see istio-gateway-port-names-unique); older Istio releases merged same-named servers across Gateways " +
+        "(istio/istio#8073, #12500), and distinct names keep listener and route names, stats and logs unambiguous. Advisory by default. " +
+        'Fix: name servers after their Gateway, e.g. "https-primary" and "https-secondary".',
+    severity: "low",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { scopeGatewayToNamespace: SELECTION_CONFIG.scopeGatewayToNamespace } },
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const scope = !!configOf<SelectionConfig>(args).scopeGatewayToNamespace;
         const m = model(args);
         const seen = new Map<string, { gw: GatewayObject; index: number }>();
         for (const gw of m.gateways) {
-            const landing = landingKey(m, gw);
+            const landing = landingKey(m, gw, scope);
             gw.servers.forEach((server, index) => {
                 const number = known(() => server.port?.number);
                 const name = known(() => server.port?.name);
                 if (number === undefined || !name) return;
                 const key = `${landing}|${number}|${name}`;
                 const first = seen.get(key);
-                if (first) {
-                    report(`Gateway ${objectId(gw)} servers[${index}]: port name "${name}" on port ${number} is also used by Gateway ${objectId(first.gw)} servers[${first.index}] on the same gateway pods (${landing}); Istio keeps only one. Rename one of them.`, gw.resource.urn);
-                } else {
+                if (first && first.gw !== gw) {
+                    report(`Gateway ${objectId(gw)} servers[${index}]: port name "${name}" on port ${number} is also used by Gateway ${objectId(first.gw)} servers[${first.index}] on the same gateway pods (${landing}). Give each Gateway's servers their own names.`, gw.resource.urn);
+                } else if (!first) {
                     seen.set(key, { gw, index });
                 }
             });
@@ -84,32 +104,81 @@ export const gatewayPortNamesUnique: StackValidationPolicy = {
 export const credentialNameResolves: StackValidationPolicy = {
     name: "istio-gateway-credential-resolves",
     description:
-        "A Gateway server's tls.credentialName names a TLS secret (type kubernetes.io/tls, or keys tls.crt/tls.key or cert/key) in the namespace of the gateway pods it lands on — " +
-        "not the Gateway's namespace — when this stack creates those pods. Istio never reads secrets across namespaces (\"failed to fetch key and certificate\"). Fix: create the secret in the gateway pods' namespace.",
+        "Mirrors istioctl analyze IST0101 (ReferencedResourceNotFound, credentialName) and IST0161 (InvalidGatewayCredential), " +
+        "https://istio.io/latest/docs/reference/config/analysis/ist0101/ and .../ist0161/: a Gateway server's tls.credentialName names a TLS secret " +
+        "(type kubernetes.io/tls, or keys tls.crt/tls.key or cert/key; or a cert-manager Certificate's secretName) in the namespace of the gateway pods it lands on — " +
+        "not the Gateway's namespace — when this stack creates those pods and some TLS secrets. Istio never reads secrets across namespaces " +
+        "(\"failed to fetch key and certificate\"). Fix: create the secret in the gateway pods' namespace.",
     severity: "critical",
     enforcementLevel: "mandatory",
+    configSchema: { properties: { ...SELECTION_CONFIG } },
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-        const m = model(args);
+        const scope = !!configOf<SelectionConfig>(args).scopeGatewayToNamespace;
+        const m = analyzerModel(args);
+        if (m.secrets.length === 0 && m.certificateSecrets.size === 0) return; // TLS material is managed elsewhere
+        if (m.secrets.some((s) => s.unknown)) return; // a secret's name is decided at `pulumi up`
+        const byName = new Map<string, typeof m.secrets>();
+        for (const s of m.secrets) {
+            const list = byName.get(s.name ?? "");
+            if (list) list.push(s);
+            else byName.set(s.name ?? "", [s]);
+        }
         for (const gw of m.gateways) {
-            const workloads = m.workloadsOf(gw);
-            if (workloads.length !== 1) continue; // decided by istio-gateway-selector-single-workload
-            const podNamespace = workloads[0].namespace;
+            if (gw.selectorUnknown) continue;
+            const workloads = m.workloadsOf(gw, scope);
+            const namespaces = [...new Set(workloads.map((w) => w.namespace))];
+            if (namespaces.length !== 1) continue; // no pods in the stack, or ambiguous: istio-gateway-selector-*
+            const podNamespace = namespaces[0];
+            const pods = workloads.map((w) => w.id).join(", ");
             gw.servers.forEach((server, i) => {
                 const credential = known(() => server.tls?.credentialName);
-                if (!credential) return;
-                const candidates = m.secrets.filter((s) => s.name === credential);
+                if (!credential || typeof credential !== "string") return;
+                const candidates = byName.get(credential) ?? [];
                 const inPlace = candidates.find((s) => s.namespace === podNamespace);
-                if (!inPlace && m.secrets.some((s) => s.unknown)) return; // a secret's name is decided at `pulumi up`
                 if (!inPlace) {
+                    if (m.certificateSecrets.has(`${podNamespace}/${credential}`)) return;
                     const elsewhere = candidates.map((s) => s.namespace).join(", ");
-                    report(`Gateway ${objectId(gw)} servers[${i}]: credentialName "${credential}" has no secret in namespace ${podNamespace}, where its gateway pods (${workloads[0].id}) run${elsewhere ? `; one exists in ${elsewhere}, which Istio cannot read from there` : ""}. Create the TLS secret in ${podNamespace}.`, gw.resource.urn);
+                    report(`Gateway ${objectId(gw)} servers[${i}]: credentialName "${credential}" has no secret in namespace ${podNamespace}, where its gateway pods (${pods}) run${elsewhere ? `; one exists in ${elsewhere}, which Istio cannot read from there` : ""} (IST0101). Create the TLS secret in ${podNamespace}.`, gw.resource.urn);
                     return;
                 }
                 const tlsKeys = (a: string, b: string) => inPlace.keys.includes(a) && inPlace.keys.includes(b);
                 if (inPlace.type !== "kubernetes.io/tls" && !tlsKeys("tls.crt", "tls.key") && !tlsKeys("cert", "key")) {
-                    report(`Gateway ${objectId(gw)} servers[${i}]: secret ${podNamespace}/${credential} is of type ${inPlace.type ?? "Opaque"} without tls.crt/tls.key; make it type kubernetes.io/tls.`, gw.resource.urn);
+                    report(`Gateway ${objectId(gw)} servers[${i}]: secret ${podNamespace}/${credential} is of type ${inPlace.type ?? "Opaque"} without tls.crt/tls.key (IST0161); make it type kubernetes.io/tls.`, gw.resource.urn);
                 }
             });
+        }
+    },
+};
+
+export const selectorMatches: StackValidationPolicy = {
+    name: "istio-gateway-selector-matches",
+    description:
+        "Mirrors istioctl analyze IST0101 (ReferencedResourceNotFound, selector), https://istio.io/latest/docs/reference/config/analysis/ist0101/: " +
+        "each Gateway's selector matches the labels of some workload — a Pod's labels, or the pod template of a Deployment, StatefulSet, DaemonSet or ReplicaSet, " +
+        "or an Istio gateway chart (helm v3/v4 Chart, v3 Release) — in any namespace, as istiod selects by default (config scopeGatewayToNamespace for istiod's " +
+        "PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true). istioctl sees the whole cluster and this pack only the stack, so the rule judges stacks that create gateway pods " +
+        "(or when config workloadsInStack is true); a stack creating none uses gateways installed elsewhere. Fix: select on the labels of the gateway's pods.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            ...SELECTION_CONFIG,
+            workloadsInStack: { type: "boolean", default: false, description: "Judge even a stack that creates no gateway pods: all gateway pods are in this stack." },
+        },
+    },
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const config = configOf<SelectionConfig & { workloadsInStack?: boolean }>(args);
+        const m = analyzerModel(args);
+        if (m.allWorkloads.some((w) => w.labelsUnknown)) return; // decided at `pulumi up`
+        const gatewayPods = m.workloads.length > 0 ||
+            m.gateways.some((gw) => !gw.selectorUnknown && Object.keys(gw.selector ?? {}).length > 0 && m.select(gw.selector).length > 0);
+        if (!gatewayPods && !config.workloadsInStack) return; // the gateways are installed elsewhere
+        for (const gw of m.gateways) {
+            if (gw.selectorUnknown || Object.keys(gw.selector ?? {}).length === 0) continue;
+            const namespace = config.scopeGatewayToNamespace ? gw.namespace : undefined;
+            if (m.select(gw.selector, { namespace }).length > 0) continue;
+            const gatewayList = m.workloads.map((w) => `${w.id} ${JSON.stringify(w.labels)}`).join("; ");
+            report(`Gateway ${objectId(gw)}: selector ${JSON.stringify(gw.selector)} matches no workload${namespace ? ` in namespace ${namespace}` : ""} in this stack (IST0101); its servers reach no pods${gatewayList ? `. Gateway workloads: ${gatewayList}` : ""}.`, gw.resource.urn);
         }
     },
 };
@@ -117,55 +186,178 @@ export const credentialNameResolves: StackValidationPolicy = {
 export const selectorSingleWorkload: StackValidationPolicy = {
     name: "istio-gateway-selector-single-workload",
     description:
-        "Each Gateway's selector matches the pod labels of exactly one gateway workload created in this stack (a gateway Deployment or an Istio gateway chart). " +
-        "Matching none makes its routes go nowhere (IST0101); matching two makes one gateway serve the other's hosts. Fix: give every gateway unique labels (the chart's values.labels) and select on them.",
-    severity: "high",
-    enforcementLevel: "mandatory",
+        "Stricter than Istio (our isolation convention): each Gateway's selector matches at most one gateway workload created in this stack (a gateway Deployment or Pod, " +
+        "or an Istio gateway chart). Istio applies a Gateway to every gateway it selects, which is valid, but with isolated gateways it makes one gateway serve another's hosts " +
+        "(istio/istio#30717). Advisory by default. Fix: give every gateway unique labels (the chart's values.labels) and select on them.",
+    severity: "medium",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { scopeGatewayToNamespace: SELECTION_CONFIG.scopeGatewayToNamespace } },
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const scope = !!configOf<SelectionConfig>(args).scopeGatewayToNamespace;
         const m = model(args);
-        if (m.workloads.length === 0) return; // the gateways are installed elsewhere
-        const labelsUnknown = m.workloads.some((w) => w.labelsUnknown);
         for (const gw of m.gateways) {
             if (gw.selectorUnknown) continue; // decided at `pulumi up`
-            const matched = m.workloadsOf(gw);
-            const selector = JSON.stringify(gw.selector ?? {});
-            if (matched.length === 0 && !labelsUnknown) {
-                report(`Gateway ${objectId(gw)}: selector ${selector} matches no gateway workload in this stack; known gateways: ${m.workloads.map((w) => `${w.id} ${JSON.stringify(w.labels)}`).join("; ")}.`, gw.resource.urn);
-            } else if (matched.length > 1) {
-                report(`Gateway ${objectId(gw)}: selector ${selector} matches ${matched.length} gateway workloads (${matched.map((w) => w.id).join(", ")}); it must match exactly one. Select on a label unique to one gateway.`, gw.resource.urn);
+            const matched = m.workloadsOf(gw, scope);
+            if (matched.length > 1) {
+                report(`Gateway ${objectId(gw)}: selector ${JSON.stringify(gw.selector ?? {})} matches ${matched.length} gateway workloads (${matched.map((w) => w.id).join(", ")}); select exactly one, on a label unique to it.`, gw.resource.urn);
             }
         }
     },
 };
 
+export const conflictingGateways: StackValidationPolicy = {
+    name: "istio-gateway-conflicts",
+    description:
+        "Mirrors istioctl analyze IST0145 (ConflictingGateways), https://istio.io/latest/docs/reference/config/analysis/ist0145/: two Gateway objects whose selectors " +
+        "pick the same gateway workload (a selector that is a subset of another still picks the same pods; identical selectors always do) have no servers on the same " +
+        "port number (and bind address) with the same or overlapping hosts, wildcards included; only one of those servers can be used. " +
+        "Fix: put the hosts in one Gateway, make the hosts not overlap, or use a different port or gateway workload for one of them.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { ...SELECTION_CONFIG } },
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const scope = !!configOf<SelectionConfig>(args).scopeGatewayToNamespace;
+        const m = analyzerModel(args);
+        type Served = { gw: GatewayObject; host: string; landing: string };
+        // landing|port|bind → namespace part of the host → index of hosts, keyed by Gateway.
+        const buckets = new Map<string, Map<string, HostIndex<Served>>>();
+        const reported = new Set<string>();
+        for (const gw of m.gateways) {
+            if (gw.selectorUnknown) continue;
+            const id = objectId(gw);
+            const workloads = m.select(gw.selector, { namespace: scope ? gw.namespace : undefined });
+            const landings = workloads.length > 0 ? workloads.map((w) => w.id)
+                : [`selector ${canonicalJson(gw.selector ?? {})}${scope ? ` in ${gw.namespace}` : ""}`];
+            gw.servers.forEach((server, i) => {
+                const port = known(() => server.port?.number);
+                if (port === undefined) return;
+                const bind = known(() => server.bind) ?? "";
+                for (const entry of known(() => server.hosts) ?? []) {
+                    if (typeof entry !== "string") continue;
+                    const { namespace, host } = serverHostScope(entry, gw.namespace);
+                    for (const landing of landings) {
+                        const key = `${landing}|${port}|${bind}`;
+                        let byNamespace = buckets.get(key);
+                        if (!byNamespace) {
+                            byNamespace = new Map();
+                            buckets.set(key, byNamespace);
+                        }
+                        // Hosts restricted to different namespaces never meet; "*" meets every namespace.
+                        const candidates = namespace === "*" ? [...byNamespace.values()]
+                            : [byNamespace.get(namespace), byNamespace.get("*")].filter((x): x is HostIndex<Served> => !!x);
+                        for (const index of candidates) {
+                            const clash = index.findIntersecting(host, id);
+                            if (!clash) continue;
+                            const once = `${id}|${i}|${objectId(clash.value.gw)}`;
+                            if (reported.has(once)) break;
+                            reported.add(once);
+                            report(`Gateway ${id} servers[${i}]: conflicts with Gateway ${objectId(clash.value.gw)} (IST0145): both select gateway workload ${landing} and serve port ${port} with overlapping hosts ("${entry}" and "${clash.host}"); only one of these servers can be used. Put the hosts in one Gateway, make them not overlap, or use a different port or gateway workload.`, gw.resource.urn);
+                            break;
+                        }
+                        let own = byNamespace.get(namespace);
+                        if (!own) {
+                            own = new HostIndex<Served>();
+                            byNamespace.set(namespace, own);
+                        }
+                        own.add(host, id, { gw, host: entry, landing });
+                    }
+                }
+            });
+        }
+    },
+};
+
+/** Where each VirtualService `gateways` entry leads. */
+type Binding =
+    | { kind: "mesh" }
+    | { kind: "istio"; gateway: GatewayObject; full: string }
+    | { kind: "k8s"; full: string; hostnames: (string | undefined)[] }
+    | { kind: "external"; full: string }
+    | { kind: "internal"; full: string }
+    | { kind: "missing"; full: string };
+
+function bindingsOf(vs: VirtualServiceObject, gatewaysById: Map<string, GatewayObject>, api: GatewayApiModel, external: Set<string>): { ref: string; binding: Binding }[] {
+    return vs.gateways.map((ref) => {
+        if (ref === "mesh") return { ref, binding: { kind: "mesh" } as Binding };
+        const full = resolveGatewayReference(ref, vs.namespace);
+        if (full.includes("~")) return { ref, binding: { kind: "internal", full } as Binding };
+        const gateway = gatewaysById.get(full);
+        if (gateway) return { ref, binding: { kind: "istio", gateway, full } as Binding };
+        const [ns, name] = [full.slice(0, full.indexOf("/")), full.slice(full.indexOf("/") + 1)];
+        const k8s = api.gateway(ns, name);
+        if (k8s) return { ref, binding: { kind: "k8s", full, hostnames: k8s.listeners.map((l) => l.hostname) } as Binding };
+        return { ref, binding: { kind: external.has(full) ? "external" : "missing", full } as Binding };
+    });
+}
+
 export const virtualServiceGatewaysResolve: StackValidationPolicy = {
     name: "istio-virtualservice-gateway-resolves",
     description:
-        'Every gateway a VirtualService binds to ("<namespace>/<name>", or a bare name meaning the VirtualService\'s own namespace; "mesh" is allowed) is a Gateway in this stack ' +
-        "(or listed in config externalGateways), and the VirtualService's hosts intersect that Gateway's hosts; otherwise every request gets 404. Fix: write the reference as <namespace>/<name> and use a host the Gateway serves.",
+        "Mirrors istioctl analyze IST0101 (ReferencedResourceNotFound, gateway) and IST0132 (VirtualServiceHostNotFoundInGateway), " +
+        "https://istio.io/latest/docs/reference/config/analysis/ist0101/ and .../ist0132/: every gateway a VirtualService binds to (\"<namespace>/<name>\"; a bare name, " +
+        "\"./name\" or the legacy \"name.namespace\" resolve as istiod does; \"mesh\" is the sidecars, not a Gateway) is an Istio Gateway of this stack, a Kubernetes Gateway API " +
+        "Gateway of this stack with that namespace/name, or listed in config externalGateways; and each VirtualService host is served by at least one bound gateway " +
+        "(a server host matching it, wildcards included, whose namespace part — \"ns/\", \"./\", \"*/\" — admits the VirtualService's namespace; a listener hostname for a " +
+        "Gateway API Gateway). Hosts are not checked when \"mesh\" is bound or a bound gateway is external. istioctl also warns about a bound Gateway that matches none of the " +
+        "hosts although another does; that changes no routing, so it is not reported. Fix: write the reference as <namespace>/<name> and use a host a bound gateway serves.",
     severity: "high",
     enforcementLevel: "mandatory",
-    configSchema: { properties: { externalGateways: { type: "array", items: { type: "string" }, default: [] } } },
+    configSchema: {
+        properties: {
+            externalGateways: { type: "array", items: { type: "string" }, default: [] },
+            includeSystemNamespaces: SELECTION_CONFIG.includeSystemNamespaces,
+        },
+    },
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-        const external = new Set(args.getConfig<{ externalGateways?: string[] }>().externalGateways ?? []);
-        const m = model(args);
+        const external = new Set(configOf<{ externalGateways?: string[] }>(args).externalGateways ?? []);
+        const m = analyzerModel(args);
+        const api = GatewayApiModel.of(model(args));
+        const gatewaysById = new Map(m.gateways.map((g) => [objectId(g), g]));
+        const gatewaysByName = new Map<string, string[]>();
+        for (const g of m.gateways) gatewaysByName.set(g.name ?? "", [...(gatewaysByName.get(g.name ?? "") ?? []), objectId(g)]);
+        // Per Gateway: namespace part of its server hosts → index of the hosts (built on first use).
+        const hostIndexes = new Map<GatewayObject, Map<string, HostIndex<true>>>();
+        const indexOf = (gw: GatewayObject) => {
+            let byNamespace = hostIndexes.get(gw);
+            if (!byNamespace) {
+                byNamespace = new Map();
+                for (const server of gw.servers) {
+                    for (const entry of known(() => server.hosts) ?? []) {
+                        if (typeof entry !== "string") continue;
+                        const { namespace, host } = serverHostScope(entry, gw.namespace);
+                        let index = byNamespace.get(namespace);
+                        if (!index) {
+                            index = new HostIndex<true>();
+                            byNamespace.set(namespace, index);
+                        }
+                        index.add(host, "", true);
+                    }
+                }
+                hostIndexes.set(gw, byNamespace);
+            }
+            return byNamespace;
+        };
         for (const vs of m.virtualServices) {
             const id = objectId(vs);
-            for (const ref of vs.gateways) {
-                if (ref === "mesh") continue;
-                const full = resolveGatewayRef(vs, ref);
-                if (external.has(full)) continue;
-                const target = m.gateways.find((gw) => objectId(gw) === full);
-                if (!target) {
-                    const sameName = m.gateways.filter((gw) => gw.name === full.split("/")[1]).map(objectId);
-                    report(`VirtualService ${id}: gateway "${ref}" resolves to ${full}, which is not a Gateway in this stack${sameName.length ? `; did you mean ${sameName.join(" or ")}?` : ""}. Write it as <namespace>/<name>, or list it in externalGateways.`, vs.resource.urn);
-                    continue;
-                }
-                const gatewayHosts = target.servers.flatMap((s) => (known(() => s.hosts) ?? []).map(bareHost));
-                const misses = vs.hosts.filter((h) => !gatewayHosts.some((g) => hostsIntersect(g, h)));
-                if (misses.length > 0) {
-                    report(`VirtualService ${id}: host(s) ${misses.join(", ")} are not served by Gateway ${full} (hosts: ${gatewayHosts.join(", ")}); requests for them get 404.`, vs.resource.urn);
-                }
+            const bindings = bindingsOf(vs, gatewaysById, api, external);
+            for (const { ref, binding } of bindings) {
+                if (binding.kind !== "missing") continue;
+                const sameName = gatewaysByName.get(binding.full.split("/")[1]) ?? [];
+                report(`VirtualService ${id}: gateway "${ref}" resolves to ${binding.full}, which is not a Gateway in this stack${sameName.length ? `; did you mean ${sameName.join(" or ")}?` : ""} (IST0101). Write it as <namespace>/<name>, or list it in externalGateways.`, vs.resource.urn);
+            }
+            if (vs.hosts.length === 0 || bindings.length === 0) continue; // delegate, or mesh only
+            if (bindings.some(({ binding }) => (binding.kind !== "istio" && binding.kind !== "k8s") ||
+                (binding.kind === "istio" && binding.gateway.serversUnknown))) continue;
+            const served = (host: string) => bindings.some(({ binding }) => {
+                if (binding.kind === "k8s") return binding.hostnames.some((h) => !h || hostsIntersect(h, host));
+                if (binding.kind !== "istio") return false;
+                const byNamespace = indexOf(binding.gateway);
+                return [byNamespace.get("*"), byNamespace.get(vs.namespace)].some((index) => index?.findIntersecting(host) !== undefined);
+            });
+            const misses = vs.hosts.filter((h) => typeof h === "string" && !served(h));
+            if (misses.length > 0) {
+                const gateways = bindings.map(({ binding }) => (binding as { full: string }).full).join(", ");
+                report(`VirtualService ${id}: host(s) ${misses.join(", ")} are served by none of its gateways (${gateways}) for namespace ${vs.namespace} (IST0132); requests for them get 404. Use a host a bound gateway serves, or add it to a Gateway server.`, vs.resource.urn);
             }
         }
     },
@@ -174,24 +366,27 @@ export const virtualServiceGatewaysResolve: StackValidationPolicy = {
 export const hostIsolation: StackValidationPolicy = {
     name: "istio-gateway-host-isolation",
     description:
-        "No host is served by two different gateways (Gateways landing on different gateway pods), including through a wildcard. Otherwise the gateways are not isolated: " +
-        "a host meant for the internal gateway answers on the public one. Fix: serve each host from one gateway only.",
-    severity: "high",
-    enforcementLevel: "mandatory",
+        "Stricter than Istio (our isolation convention): no host is served by two different gateways (Gateways landing on different gateway pods), including through a " +
+        "wildcard. Istio allows it, but then the gateways are not isolated: a host meant for the internal gateway answers on the public one. Advisory by default. " +
+        "Fix: serve each host from one gateway only.",
+    severity: "medium",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { scopeGatewayToNamespace: SELECTION_CONFIG.scopeGatewayToNamespace } },
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const scope = !!configOf<SelectionConfig>(args).scopeGatewayToNamespace;
         const m = model(args);
-        const served: { host: string; landing: string; gw: GatewayObject }[] = [];
+        const served = new HostIndex<{ host: string; gw: GatewayObject }>();
         for (const gw of m.gateways) {
-            const landing = landingKey(m, gw);
-            const hosts = new Set(gw.servers.flatMap((s) => (known(() => s.hosts) ?? []).map(bareHost)));
+            const landing = landingKey(m, gw, scope);
+            const hosts = new Set(gw.servers.flatMap((s) => (known(() => s.hosts) ?? []).filter((h) => typeof h === "string").map(bareHost)));
             for (const host of hosts) {
                 if (host === "*") continue; // reported by istio-gateway-no-wildcard-host
-                const clash = served.find((o) => o.landing !== landing && hostsIntersect(o.host, host));
+                const clash = served.findIntersecting(host, landing);
                 if (clash) {
-                    report(`Gateway ${objectId(gw)}: host "${host}" is also served by Gateway ${objectId(clash.gw)} as "${clash.host}" on other gateway pods (${clash.landing} vs ${landing}); serve it from one gateway only.`, gw.resource.urn);
+                    report(`Gateway ${objectId(gw)}: host "${host}" is also served by Gateway ${objectId(clash.value.gw)} as "${clash.value.host}" on other gateway pods (${clash.key} vs ${landing}); serve it from one gateway only.`, gw.resource.urn);
                 }
-                served.push({ host, landing, gw });
             }
+            for (const host of hosts) if (host !== "*") served.add(host, landing, { host, gw });
         }
     },
 };
@@ -199,96 +394,151 @@ export const hostIsolation: StackValidationPolicy = {
 export const ipsInPools: StackValidationPolicy = {
     name: "metallb-ip-in-pool",
     description:
-        "Every LoadBalancer IP a Service requests (metallb.io/loadBalancerIPs, or spec.loadBalancerIP) lies in exactly one MetalLB IPAddressPool of this stack, " +
-        "and pools do not overlap; otherwise the Service stays at EXTERNAL-IP <pending>. Fix: request an address inside one pool, or add a pool holding it.",
+        "Mirrors MetalLB: every LoadBalancer IP a Service requests (metallb.io/loadBalancerIPs, or spec.loadBalancerIP) lies in exactly one MetalLB IPAddressPool of this stack, " +
+        "and pools do not overlap (MetalLB refuses overlapping pools); otherwise the Service stays at EXTERNAL-IP <pending>. Fix: request an address inside one pool, or add a pool holding it.",
     severity: "high",
     enforcementLevel: "mandatory",
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
         const m = model(args);
         if (m.pools.length === 0) return; // pools are managed elsewhere
-        const pools = m.pools.map((p) => ({
-            pool: p,
-            blocks: p.addresses.flatMap((text): AddressBlock[] => {
-                try {
-                    return [parseAddressBlock(text)];
-                } catch (err) {
-                    report(`IPAddressPool ${p.name}: address "${text}" ${(err as Error).message}.`, p.resource.urn);
-                    return [];
-                }
-            }),
-        }));
-        for (let i = 0; i < pools.length; i++) {
-            for (let j = i + 1; j < pools.length; j++) {
-                const a = pools[i].blocks.find((x) => pools[j].blocks.some((y) => blocksOverlap(x, y)));
-                if (a) {
-                    report(`IPAddressPools ${pools[i].pool.name} and ${pools[j].pool.name} overlap (${a.text}); give each address to one pool.`, pools[j].pool.resource.urn);
-                }
-            }
+        const pools = new PoolSet(m.pools);
+        for (const bad of pools.invalid) report(`IPAddressPool ${bad.pool.name}: address "${bad.text}" ${bad.reason}.`, bad.pool.resource.urn);
+        for (const o of pools.overlaps()) {
+            report(`IPAddressPools ${o.a.name} and ${o.b.name} overlap (${o.block.text}); give each address to one pool.`, o.b.resource.urn);
         }
         // With a pool's addresses unknown until `pulumi up`, where an IP falls cannot be decided yet.
-        const poolsKnown = m.pools.every((p) => !p.unknown);
-        for (const svc of poolsKnown ? m.services : []) {
+        if (m.pools.some((p) => p.unknown)) return;
+        for (const svc of m.services) {
             const annotation = METALLB_IP_ANNOTATIONS.map((a) => svc.annotations[a]).find((v) => v !== undefined);
-            const requested = [...(annotation ? String(annotation).split(",") : []), ...(svc.loadBalancerIP ? [svc.loadBalancerIP] : [])]
-                .map((s) => s.trim()).filter((s) => s.length > 0);
+            const requested = [...(annotation ? String(annotation).split(",") : []), ...(svc.loadBalancerIP ? [svc.loadBalancerIP] : [])];
             const poolName = svc.annotations["metallb.io/address-pool"] ?? svc.annotations["metallb.universe.tf/address-pool"];
-            for (const text of requested) {
-                const ip = parseIp(text);
-                if (!ip) {
-                    report(`Service ${svc.id}: requested IP "${text}" is not an IP address.`, svc.resource.urn);
-                    continue;
+            for (const problem of checkRequestedIps(requested, poolName, pools)) report(`Service ${svc.id}: ${problem}`, svc.resource.urn);
+        }
+    },
+};
+
+/** What is wrong with the IPs a Service (or a Gateway) asks MetalLB for, one sentence each. */
+export function checkRequestedIps(requested: string[], poolName: string | undefined, pools: PoolSet<{ name?: string; addresses: string[] }>): string[] {
+    const problems: string[] = [];
+    const all = () => pools.pools.map((p) => `${p.name} (${p.addresses.join(", ")})`).join("; ");
+    for (const text of requested.map((s) => s.trim()).filter((s) => s.length > 0)) {
+        const ip = parseIp(text);
+        if (!ip) {
+            problems.push(`requested IP "${text}" is not an IP address.`);
+            continue;
+        }
+        const holders = pools.holders(ip);
+        if (holders.length === 0) {
+            problems.push(`requested IP ${text} is in no IPAddressPool (pools: ${all()}); it would stay <pending>.`);
+        } else if (holders.length > 1) {
+            problems.push(`requested IP ${text} is in ${holders.length} pools (${holders.map((h) => h.name).join(", ")}); it must be in exactly one.`);
+        } else if (poolName && holders[0].name !== poolName) {
+            problems.push(`requested IP ${text} is in pool ${holders[0].name}, but the Service asks for pool ${poolName}.`);
+        }
+    }
+    return problems;
+}
+
+const parseSubnet = (s: string) => {
+    try {
+        return parseAddressBlock(s.includes("/") || s.includes("-") ? s : `${s}/${s.includes(":") ? 128 : 32}`);
+    } catch {
+        return undefined;
+    }
+};
+
+/** Rules of one route list that can never match, with the earlier rule that takes their traffic. */
+function shadowed<R extends { match?: any[]; name?: string }>(rules: R[], coversOrThrows: (a: any, b: any) => boolean): { later: number; earlier: number }[] {
+    // A match holding a value unknown until `pulumi up` covers nothing yet.
+    const covers = (a: any, b: any) => probe(() => coversOrThrows(a, b)) === true;
+    const out: { later: number; earlier: number }[] = [];
+    const matchesOf = (rule: R) => {
+        const list = known(() => rule?.match);
+        return Array.isArray(list) && list.length > 0 ? list : [undefined];
+    };
+    rules.forEach((rule, j) => {
+        let earlier: number | undefined;
+        const reachable = matchesOf(rule).some((b) => {
+            for (let i = 0; i < j; i++) {
+                if (matchesOf(rules[i]).some((a) => covers(a, b))) {
+                    earlier ??= i;
+                    return false;
                 }
-                const holders = pools.filter((p) => p.blocks.some((b) => blockContains(b, ip)));
-                const all = pools.map((p) => `${p.pool.name} (${p.pool.addresses.join(", ")})`).join("; ");
-                if (holders.length === 0) {
-                    report(`Service ${svc.id}: requested IP ${text} is in no IPAddressPool (pools: ${all}); it would stay <pending>.`, svc.resource.urn);
-                } else if (holders.length > 1) {
-                    report(`Service ${svc.id}: requested IP ${text} is in ${holders.length} pools (${holders.map((h) => h.pool.name).join(", ")}); it must be in exactly one.`, svc.resource.urn);
-                } else if (poolName && holders[0].pool.name !== poolName) {
-                    report(`Service ${svc.id}: requested IP ${text} is in pool ${holders[0].pool.name}, but the Service asks for pool ${poolName}.`, svc.resource.urn);
+            }
+            return true;
+        });
+        if (!reachable && earlier !== undefined) out.push({ later: j, earlier });
+    });
+    return out;
+}
+
+export const unreachableRoutes: StackValidationPolicy = {
+    name: "istio-virtualservice-unreachable-routes",
+    description:
+        "Mirrors Istio's IST0130 (VirtualServiceUnreachableRule) and IST0131 (VirtualServiceIneffectiveMatch), https://istio.io/latest/docs/reference/config/analysis/ist0130/: " +
+        "no rule of a VirtualService's http, tls or tcp list is shadowed by earlier ones — a rule after one without matches, or whose every match an earlier match takes " +
+        "(the same match; for http a covering URI prefix; for tls covering sniHosts; for tls and tcp the same or a wider port, destinationSubnets, sourceLabels, " +
+        "gateways). It reports only what is certain: an earlier match with conditions it cannot compare never counts as covering. " +
+        "Fix: order rules most specific first (exact, then longer prefixes) and keep one rule without matches, last.",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { includeSystemNamespaces: SELECTION_CONFIG.includeSystemNamespaces } },
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const m = analyzerModel(args);
+        for (const vs of m.virtualServices) {
+            const id = objectId(vs);
+            const lists: [string, { match?: any[]; name?: string }[], (a: any, b: any) => boolean][] = [
+                ["http", vs.http, matchCovers],
+                ["tls", vs.tls, (a, b) => tlsMatchCovers(a, b, parseSubnet)],
+                ["tcp", vs.tcp, (a, b) => tcpMatchCovers(a, b, parseSubnet)],
+            ];
+            for (const [kind, rules, covers] of lists) {
+                for (const { later, earlier } of shadowed(rules, covers)) {
+                    const label = (i: number) => `${kind}[${i}]${known(() => rules[i]?.name) ? ` (${rules[i].name})` : ""}`;
+                    report(`VirtualService ${id}: ${label(later)} can never match: ${label(earlier)} before it takes all its ${kind === "http" ? "requests" : "connections"} (IST0130). Move the more specific rule first.`, vs.resource.urn);
                 }
             }
         }
     },
 };
 
-export const unreachableRoutes: StackValidationPolicy = {
-    name: "istio-virtualservice-unreachable-routes",
+export const virtualServiceSplitOverlap: StackValidationPolicy = {
+    name: "istio-virtualservice-split-overlap",
     description:
-        "No VirtualService rule is shadowed by an earlier rule (a duplicate match, or anything after a catch-all or a covering prefix), and no two VirtualServices bound to " +
-        "the same gateway and host have overlapping matches, since Istio defines no order between them. Fix: order rules most specific first (exact, then longer prefixes), " +
-        "and keep all routes of one host on one gateway in one VirtualService.",
+        "Stricter than Istio (no analyzer checks it): two VirtualServices bound to the same gateway for the same host have no overlapping http matches. Istio merges " +
+        "them in an order it does not define, so which one takes an overlapping request can change. Reports only certain overlaps (one match covers the other). " +
+        "Advisory by default. Fix: keep all routes of one host on one gateway in one VirtualService, most specific rule first.",
     severity: "medium",
-    enforcementLevel: "mandatory",
+    enforcementLevel: "advisory",
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
         const m = model(args);
-        const matchesOf = (rule: { match?: any[] }) => (known(() => rule.match) ?? []).length > 0 ? known(() => rule.match)! : [undefined];
+        const matchesOf = (rule: { match?: any[] }) => {
+            const list = known(() => rule?.match);
+            return Array.isArray(list) && list.length > 0 ? list : [undefined];
+        };
+        const buckets = new Map<string, VirtualServiceObject[]>();
         for (const vs of m.virtualServices) {
-            const id = objectId(vs);
-            vs.http.forEach((rule, j) => {
-                for (let i = 0; i < j; i++) {
-                    const earlier = vs.http[i];
-                    if (matchesOf(rule).every((b: any) => matchesOf(earlier).some((a: any) => matchCovers(a, b)))) {
-                        report(`VirtualService ${id}: http[${j}]${rule.name ? ` (${rule.name})` : ""} can never match: http[${i}]${earlier.name ? ` (${earlier.name})` : ""} before it takes all its requests. Move the more specific rule first.`, vs.resource.urn);
-                        break;
-                    }
-                }
-            });
+            const keys = new Set(vs.gateways.filter((g) => g !== "mesh").flatMap((g) =>
+                vs.hosts.map((h) => `${resolveGatewayReference(g, vs.namespace)}|${h}`)));
+            for (const key of keys) {
+                const list = buckets.get(key);
+                if (list) list.push(vs);
+                else buckets.set(key, [vs]);
+            }
         }
-        // Overlaps between VirtualServices that share a gateway and a host.
-        const bound = m.virtualServices.flatMap((vs) => vs.gateways.filter((g) => g !== "mesh").map((g) => ({
-            vs, gateway: resolveGatewayRef(vs, g),
-        })));
-        for (let x = 0; x < bound.length; x++) {
-            for (let y = x + 1; y < bound.length; y++) {
-                const a = bound[x], b = bound[y];
-                if (a.gateway !== b.gateway || a.vs === b.vs) continue;
-                const host = a.vs.hosts.find((h) => b.vs.hosts.some((k) => hostsIntersect(h, k)));
-                if (!host) continue;
-                const overlap = a.vs.http.some((ra) => b.vs.http.some((rb) =>
-                    matchesOf(ra).some((ma: any) => matchesOf(rb).some((mb: any) => matchesOverlap(ma, mb)))));
-                if (overlap) {
-                    report(`VirtualServices ${objectId(a.vs)} and ${objectId(b.vs)} both route host "${host}" on gateway ${a.gateway} with overlapping matches; Istio does not define which wins. Merge them into one VirtualService, most specific rule first.`, b.vs.resource.urn);
+        const reported = new Set<string>();
+        for (const [key, list] of buckets) {
+            for (let x = 0; x < list.length; x++) {
+                for (let y = x + 1; y < list.length; y++) {
+                    const a = list[x], b = list[y];
+                    const pair = `${objectId(a)}|${objectId(b)}`;
+                    if (reported.has(pair)) continue;
+                    const overlap = a.http.some((ra) => b.http.some((rb) =>
+                        matchesOf(ra).some((ma) => matchesOf(rb).some((mb) => probe(() => matchesOverlap(ma, mb)) === true))));
+                    if (!overlap) continue;
+                    reported.add(pair);
+                    const [gateway, host] = key.split("|");
+                    report(`VirtualServices ${objectId(a)} and ${objectId(b)} both route host "${host}" on gateway ${gateway} with overlapping matches; Istio does not define which wins. Merge them into one VirtualService, most specific rule first.`, b.resource.urn);
                 }
             }
         }
@@ -296,6 +546,8 @@ export const unreachableRoutes: StackValidationPolicy = {
 };
 
 export const stackPolicies: StackValidationPolicy[] = [
-    servicePortNaming, gatewayPortNamesUnique, credentialNameResolves, selectorSingleWorkload,
-    virtualServiceGatewaysResolve, hostIsolation, ipsInPools, unreachableRoutes,
+    credentialNameResolves, selectorMatches, conflictingGateways, virtualServiceGatewaysResolve, unreachableRoutes, ipsInPools,
+    servicePortNaming, gatewayPortNamesDistinct, selectorSingleWorkload, hostIsolation, virtualServiceSplitOverlap,
 ];
+
+

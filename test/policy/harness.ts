@@ -75,3 +75,17 @@ export async function runPolicy(policy: Policy, resources: StackResource[], conf
     for (const r of resources) all.push(...await runResourcePolicy(policy as ResourceValidationPolicy, r, config));
     return all;
 }
+
+/** Props whose `field` is not known yet: reading it throws the policy SDK's UnknownValueError. */
+export function unknownField(props: Record<string, any>, field: string): Record<string, any> {
+    return new Proxy(props, {
+        get(target, key) {
+            if (key === field) {
+                const error = new Error("unknown value");
+                error.name = "UnknownValueError";
+                throw error;
+            }
+            return target[key as string];
+        },
+    });
+}

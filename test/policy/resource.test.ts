@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import {
-    gatewayNoWildcardHost, gatewayPortNaming, gatewayTls, metallbDeprecatedAnnotations, metallbIpRequest,
+    gatewayNoWildcardHost, gatewayPortNaming, gatewayTls, gatewayTlsHardening, gatewayValidation, metallbDeprecatedAnnotations, metallbIpRequest,
 } from "../../policy/policies";
 import { resource, runResourcePolicy } from "./harness";
 
@@ -32,10 +32,15 @@ describe("policy istio-gateway-port-naming", () => {
         });
     }
 
-    it("fails an empty or missing name", async () => {
-        const violations = await runResourcePolicy(gatewayPortNaming, gateway([server("", "HTTP"), server(undefined, "HTTPS", 443)]));
+    it("is advisory: Istio takes a server's protocol from port.protocol, not from its name", () =>
+        assert.strictEqual(gatewayPortNaming.enforcementLevel, "advisory"));
+
+    it("leaves an empty or missing name to istio-gateway-validation (Istio's webhook refuses it)", async () => {
+        const gw = gateway([server("", "HTTP"), server(undefined, "HTTPS", 443, { tls: simpleTls })]);
+        assert.deepStrictEqual(await runResourcePolicy(gatewayPortNaming, gw), []);
+        const violations = await runResourcePolicy(gatewayValidation, gw);
         assert.strictEqual(violations.length, 2);
-        for (const v of violations) assert.match(v, /the port has no name/);
+        for (const v of violations) assert.match(v, /port name must be set/);
     });
 
     it("fails a name that announces another protocol than the server's", async () => {
@@ -65,30 +70,56 @@ describe("policy istio-gateway-port-naming", () => {
     });
 });
 
-describe("policy istio-gateway-tls", () => {
-    it("passes HTTPS SIMPLE with a credentialName and TLS 1.2", async () => {
-        const ok = gateway([server("https", "HTTPS", 443, { tls: { ...simpleTls, minProtocolVersion: "TLSV1_2" } }), server("tls-pass", "TLS", 8443, { tls: { mode: "PASSTHROUGH" } })]);
+describe("policy istio-gateway-tls (Istio's webhook TLS checks)", () => {
+    it("passes HTTPS SIMPLE with a credentialName, TLS PASSTHROUGH, and HTTPS PASSTHROUGH (Istio's SNI passthrough task uses it)", async () => {
+        const ok = gateway([
+            server("https", "HTTPS", 443, { tls: { ...simpleTls, minProtocolVersion: "TLSV1_2" } }),
+            server("tls-pass", "TLS", 8443, { tls: { mode: "PASSTHROUGH" } }),
+            server("https-pass", "HTTPS", 9443, { tls: { mode: "PASSTHROUGH" } }),
+            server("http", "HTTP", 80, { tls: { httpsRedirect: true } }),
+        ]);
         assert.deepStrictEqual(await runResourcePolicy(gatewayTls, ok), []);
     });
 
     it("fails an HTTPS server without tls", async () => {
         const [v] = await runResourcePolicy(gatewayTls, gateway([server("https", "HTTPS", 443)]));
-        assert.match(v, /servers\[0\] \(port 443 "https"\): a HTTPS server needs tls\.mode/);
+        assert.match(v, /servers\[0\] \(port 443 "https"\): server must have TLS settings for HTTPS\/TLS protocols/);
     });
 
-    it("fails SIMPLE without a credentialName", async () => {
+    it("fails SIMPLE without a credentialName or certificate", async () => {
         const [v] = await runResourcePolicy(gatewayTls, gateway([server("https", "HTTPS", 443, { tls: { mode: "SIMPLE" } })]));
-        assert.match(v, /tls\.mode SIMPLE needs tls\.credentialName/);
+        assert.match(v, /SIMPLE TLS requires a server certificate and a private key/);
     });
 
-    it("fails PASSTHROUGH on an HTTPS server", async () => {
-        const [v] = await runResourcePolicy(gatewayTls, gateway([server("https", "HTTPS", 443, { tls: { mode: "PASSTHROUGH" } })]));
-        assert.match(v, /PASSTHROUGH on an HTTPS server.*Use protocol TLS/);
+    it("fails two certificate sources, MUTUAL without a CA, ISTIO_MUTUAL with a credential, TLS on a plain HTTP port", async () => {
+        const violations = await runResourcePolicy(gatewayTls, gateway([
+            server("https-a", "HTTPS", 443, { tls: { ...simpleTls, serverCertificate: "/c", privateKey: "/k" } }),
+            server("https-b", "HTTPS", 444, { tls: { mode: "MUTUAL", serverCertificate: "/c", privateKey: "/k" } }),
+            server("https-c", "HTTPS", 445, { tls: { mode: "ISTIO_MUTUAL", credentialName: "x" } }),
+            server("http", "HTTP", 80, { tls: simpleTls }),
+        ]));
+        assert.strictEqual(violations.length, 4, violations.join("\n"));
+        assert.match(violations[0], /only one of credentialName, credentialNames, serverCertificate\/privateKey, tlsCertificates/);
+        assert.match(violations[1], /MUTUAL TLS requires a client CA bundle/);
+        assert.match(violations[2], /ISTIO_MUTUAL TLS cannot have associated credentialName/);
+        assert.match(violations[3], /server cannot have TLS settings for plain text HTTP ports/);
+    });
+});
+
+describe("policy istio-gateway-tls-hardening (stricter than Istio)", () => {
+    it("is advisory by default", () => assert.strictEqual(gatewayTlsHardening.enforcementLevel, "advisory"));
+
+    it("fails a minimum TLS version below 1.2 and a missing tls.mode", async () => {
+        const violations = await runResourcePolicy(gatewayTlsHardening, gateway([
+            server("https", "HTTPS", 443, { tls: { ...simpleTls, minProtocolVersion: "TLSV1_1" } }),
+            server("https-b", "HTTPS", 444, { tls: { credentialName: "b" } }),
+        ]));
+        assert.match(violations[0], /minProtocolVersion TLSV1_1 allows broken TLS versions; set TLSV1_2 or TLSV1_3/);
+        assert.match(violations[1], /tls\.mode is not set, so it is PASSTHROUGH/);
     });
 
-    it("fails a minimum TLS version below 1.2", async () => {
-        const [v] = await runResourcePolicy(gatewayTls, gateway([server("https", "HTTPS", 443, { tls: { ...simpleTls, minProtocolVersion: "TLSV1_1" } })]));
-        assert.match(v, /minProtocolVersion TLSV1_1 allows broken TLS versions; set TLSV1_2 or TLSV1_3/);
+    it("passes TLS 1.2 with an explicit mode", async () => {
+        assert.deepStrictEqual(await runResourcePolicy(gatewayTlsHardening, gateway([server("https", "HTTPS", 443, { tls: { ...simpleTls, minProtocolVersion: "TLSV1_2" } })])), []);
     });
 });
 
@@ -144,7 +175,7 @@ describe("the pack's policies", () => {
         const { allPolicies } = await import("../../policy/policies");
         const names = allPolicies.map((p) => p.name);
         assert.strictEqual(new Set(names).size, names.length);
-        assert.strictEqual(names.length, 13);
+        assert.strictEqual(names.length, 28);
         for (const p of allPolicies) {
             assert.match(p.description, /Fix:/, p.name);
             assert.ok(p.severity, p.name);

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import {
-    credentialNameResolves, gatewayPortNamesUnique, hostIsolation, ipsInPools, selectorSingleWorkload,
-    servicePortNaming, unreachableRoutes, virtualServiceGatewaysResolve,
+    conflictingGateways, credentialNameResolves, gatewayPortNamesDistinct, hostIsolation, ipsInPools, selectorMatches, selectorSingleWorkload,
+    servicePortNaming, unreachableRoutes, virtualServiceGatewaysResolve, virtualServiceSplitOverlap,
 } from "../../policy/policies";
 import { StackResource } from "../../policy/lib/model";
 import { resource, runStackPolicy } from "./harness";
@@ -34,7 +34,10 @@ function goodStack(): StackResource[] {
     ];
 }
 
-const every = [servicePortNaming, gatewayPortNamesUnique, credentialNameResolves, selectorSingleWorkload, virtualServiceGatewaysResolve, hostIsolation, ipsInPools, unreachableRoutes];
+const every = [
+    servicePortNaming, gatewayPortNamesDistinct, credentialNameResolves, selectorMatches, selectorSingleWorkload, conflictingGateways,
+    virtualServiceGatewaysResolve, hostIsolation, ipsInPools, unreachableRoutes, virtualServiceSplitOverlap,
+];
 
 describe("stack policies: a correct two-gateway stack passes all of them", () => {
     for (const policy of every) {
@@ -42,42 +45,46 @@ describe("stack policies: a correct two-gateway stack passes all of them", () =>
     }
 });
 
-describe("policy istio-service-port-naming", () => {
-    it("fails an unnamed port of a Service in a mesh namespace, passes appProtocol and valid names", async () => {
-        const ns = resource("kubernetes:core/v1:Namespace", { metadata: { name: "apps", labels: { "istio-injection": "enabled" } } });
+describe("policy istio-service-port-naming (IST0118)", () => {
+    it("fails ports Istio cannot read a protocol from, in any namespace; passes appProtocol, any-case prefixes and well-known ports", async () => {
         const svc = resource("kubernetes:core/v1:Service", { metadata: { name: "web", namespace: "apps" }, spec: { ports: [
             { port: 80 }, { name: "metrics", port: 9090 }, { name: "grpc-api", port: 9000 }, { name: "db", port: 5432, appProtocol: "postgresql" },
+            { name: "HTTP-Admin", port: 8080 }, { name: "web", port: 8081, appProtocol: "http" }, { name: "smtp", port: 25 }, { name: "dns", port: 5353, protocol: "UDP" },
+            { name: "h2c", port: 8082, appProtocol: "kubernetes.io/h2c" },
         ] } });
-        const violations = await runStackPolicy(servicePortNaming, [ns, svc]);
-        assert.strictEqual(violations.length, 2, violations.join("\n"));
-        assert.match(violations[0], /Service apps\/web ports\[0\] \(port 80\): the port has no name and no appProtocol is set/);
-        assert.match(violations[1], /ports\[1\] \(port 9090\): name "metrics" is not <protocol>\[-<suffix>\].*e\.g\. "http-metrics"/);
+        const violations = await runStackPolicy(servicePortNaming, [svc]);
+        assert.strictEqual(violations.length, 3, violations.join("\n"));
+        assert.match(violations[0], /Service apps\/web ports\[0\] \(port 80\): the port has no name and no appProtocol is set \(IST0118\)/);
+        assert.match(violations[1], /ports\[1\] \(port 9090\): name "metrics" does not follow <protocol>\[-<suffix>\].*e\.g\. "http-metrics"/);
+        assert.match(violations[2], /ports\[3\] \(port 5432\)/);
     });
 
-    it("ignores Services outside the mesh unless configured", async () => {
-        const svc = resource("kubernetes:core/v1:Service", { metadata: { name: "web", namespace: "legacy" }, spec: { ports: [{ port: 80 }] } });
-        assert.deepStrictEqual(await runStackPolicy(servicePortNaming, [svc]), []);
-        assert.strictEqual((await runStackPolicy(servicePortNaming, [svc], { meshNamespaces: ["legacy"] })).length, 1);
+    it("skips what Istio skips: kube-system and the other ignored namespaces (unless included), Istio's own Services", async () => {
+        const svc = (namespace: string, labels: object = {}) =>
+            resource("kubernetes:core/v1:Service", { metadata: { name: "web", namespace, labels }, spec: { ports: [{ port: 80 }] } });
+        const stack = [svc("kube-system"), svc("local-path-storage"), svc("istio-system", { istio: "pilot" }), svc("istio-system", { release: "istio" })];
+        assert.deepStrictEqual(await runStackPolicy(servicePortNaming, stack), []);
+        assert.strictEqual((await runStackPolicy(servicePortNaming, stack, { includeSystemNamespaces: true })).length, 2);
     });
 
-    it("checks gateway chart Service ports, allowing Istio's own status-port", async () => {
-        assert.deepStrictEqual(await runStackPolicy(servicePortNaming, [chart("a")]), []);
+    it("is advisory (Istio rates IST0118 Info) and skips gateway chart Services (labelled istio)", async () => {
+        assert.strictEqual(servicePortNaming.enforcementLevel, "advisory");
         const bad = chart("a", { service: { ports: [{ name: "status-port", port: 15021 }, { name: "web", port: 80 }] } });
-        const [v] = await runStackPolicy(servicePortNaming, [bad]);
-        assert.match(v, /istio-ingress-a \(gateway chart\) ports\[1\] \(port 80\): name "web"/);
+        assert.deepStrictEqual(await runStackPolicy(servicePortNaming, [bad]), []);
     });
 });
 
-describe("policy istio-gateway-port-names-unique", () => {
-    it("fails two Gateways on the same gateway pods using one port name on one port", async () => {
+describe("policy istio-gateway-port-names-distinct (stricter than Istio)", () => {
+    it("is advisory, and flags two Gateways on the same gateway pods using one port name on one port", async () => {
+        assert.strictEqual(gatewayPortNamesDistinct.enforcementLevel, "advisory");
         const stack = [...goodStack(), gatewayObject("a-extra", { istio: "ingress-a" }, [https("https-a", ["c.example.com"], "a-tls")])];
-        const [v] = await runStackPolicy(gatewayPortNamesUnique, stack);
+        const [v] = await runStackPolicy(gatewayPortNamesDistinct, stack);
         assert.match(v, /Gateway istio-ingress\/a-extra servers\[0\]: port name "https-a" on port 443 is also used by Gateway istio-ingress\/a-gateway servers\[0\] on the same gateway pods \(istio-ingress\/istio-ingress-a\)/);
     });
 
     it("passes the same name on different gateway pods", async () => {
         const stack = [...goodStack(), gatewayObject("b-extra", { istio: "ingress-b" }, [https("https-a", ["d.example.com"], "b-tls")])];
-        assert.deepStrictEqual(await runStackPolicy(gatewayPortNamesUnique, stack), []);
+        assert.deepStrictEqual(await runStackPolicy(gatewayPortNamesDistinct, stack), []);
     });
 });
 
@@ -109,11 +116,13 @@ describe("policy istio-gateway-credential-resolves", () => {
     });
 });
 
-describe("policy istio-gateway-selector-single-workload", () => {
-    it("fails a selector that matches no gateway", async () => {
+describe("policy istio-gateway-selector-single-workload (stricter than Istio)", () => {
+    it("is advisory; a selector matching nothing is istio-gateway-selector-matches' (IST0101)", async () => {
+        assert.strictEqual(selectorSingleWorkload.enforcementLevel, "advisory");
         const stack = [...goodStack(), gatewayObject("typo", { istio: "ingressgateway" }, [])];
-        const [v] = await runStackPolicy(selectorSingleWorkload, stack);
-        assert.match(v, /Gateway istio-ingress\/typo: selector \{"istio":"ingressgateway"\} matches no gateway workload in this stack; known gateways: istio-ingress\/istio-ingress-a/);
+        assert.deepStrictEqual(await runStackPolicy(selectorSingleWorkload, stack), []);
+        const [v] = await runStackPolicy(selectorMatches, stack);
+        assert.match(v, /Gateway istio-ingress\/typo: selector \{"istio":"ingressgateway"\} matches no workload in this stack \(IST0101\).*istio-ingress\/istio-ingress-a/);
     });
 
     it("fails a selector that matches two gateways (the chart's shared default labels)", async () => {
@@ -127,6 +136,7 @@ describe("policy istio-gateway-selector-single-workload", () => {
         const plain = resource("kubernetes:helm.sh/v4:Chart", { name: "istio-ingressgateway", chart: "gateway", namespace: "istio-system", values: {} });
         const gw = gatewayObject("g", { istio: "ingressgateway" }, []);
         assert.deepStrictEqual(await runStackPolicy(selectorSingleWorkload, [plain, gw]), []);
+        assert.deepStrictEqual(await runStackPolicy(selectorMatches, [plain, gw]), []);
     });
 });
 
@@ -135,19 +145,21 @@ describe("policy istio-virtualservice-gateway-resolves", () => {
         const stack = [...goodStack(), vs("web", ["a.example.com"], ["a-gateway"], [rule("all")], "apps"), vs("x", ["a.example.com"], ["istio-ingress/nope"], [rule("all")])];
         const violations = await runStackPolicy(virtualServiceGatewaysResolve, stack);
         assert.strictEqual(violations.length, 2, violations.join("\n"));
-        assert.match(violations[0], /VirtualService apps\/web: gateway "a-gateway" resolves to apps\/a-gateway, which is not a Gateway in this stack; did you mean istio-ingress\/a-gateway\?/);
+        assert.match(violations[0], /VirtualService apps\/web: gateway "a-gateway" resolves to apps\/a-gateway, which is not a Gateway in this stack; did you mean istio-ingress\/a-gateway\? \(IST0101\)/);
         assert.match(violations[1], /VirtualService istio-ingress\/x: gateway "istio-ingress\/nope" resolves to istio-ingress\/nope/);
     });
 
-    it("fails hosts the Gateway does not serve; allows mesh and configured external gateways", async () => {
-        const stack = [...goodStack(), vs("b", ["b.example.com"], ["istio-ingress/a-gateway", "mesh", "istio-system/shared"], [rule("all")])];
+    it("fails hosts no bound Gateway serves (IST0132); allows mesh and configured external gateways", async () => {
+        const stack = [...goodStack(), vs("b", ["b.example.com"], ["istio-ingress/a-gateway"], [rule("all")]),
+            vs("c", ["c.example.com"], ["mesh", "istio-system/shared"], [rule("all")])];
         const violations = await runStackPolicy(virtualServiceGatewaysResolve, stack, { externalGateways: ["istio-system/shared"] });
-        assert.deepStrictEqual(violations, ["VirtualService istio-ingress/b: host(s) b.example.com are not served by Gateway istio-ingress/a-gateway (hosts: a.example.com); requests for them get 404."]);
+        assert.deepStrictEqual(violations, ["VirtualService istio-ingress/b: host(s) b.example.com are served by none of its gateways (istio-ingress/a-gateway) for namespace istio-ingress (IST0132); requests for them get 404. Use a host a bound gateway serves, or add it to a Gateway server."]);
     });
 });
 
-describe("policy istio-gateway-host-isolation", () => {
+describe("policy istio-gateway-host-isolation (stricter than Istio)", () => {
     it("fails one host on two gateways, also through a wildcard", async () => {
+        assert.strictEqual(hostIsolation.enforcementLevel, "advisory");
         const stack = [...goodStack(), gatewayObject("b-more", { istio: "ingress-b" }, [https("https-b-more", ["*.example.com"], "b-tls")])];
         const [v] = await runStackPolicy(hostIsolation, stack);
         assert.match(v, /Gateway istio-ingress\/b-more: host "\*\.example\.com" is also served by Gateway istio-ingress\/a-gateway as "a\.example\.com"/);
@@ -206,9 +218,11 @@ describe("policy istio-virtualservice-unreachable-routes", () => {
         assert.deepStrictEqual(await runStackPolicy(unreachableRoutes, [ok]), []);
     });
 
-    it("fails overlapping matches split across VirtualServices of one gateway host", async () => {
+    it("fails overlapping matches split across VirtualServices of one gateway host (istio-virtualservice-split-overlap, advisory)", async () => {
+        assert.strictEqual(virtualServiceSplitOverlap.enforcementLevel, "advisory");
         const stack = [...goodStack(), vs("a-more", ["a.example.com"], ["istio-ingress/a-gateway"], [rule("hello2", { exact: "/hello" })])];
-        const [v] = await runStackPolicy(unreachableRoutes, stack);
+        assert.deepStrictEqual(await runStackPolicy(unreachableRoutes, stack), []);
+        const [v] = await runStackPolicy(virtualServiceSplitOverlap, stack);
         assert.match(v, /VirtualServices istio-ingress\/a and istio-ingress\/a-more both route host "a\.example\.com" on gateway istio-ingress\/a-gateway with overlapping matches/);
     });
 });

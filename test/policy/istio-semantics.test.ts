@@ -1,0 +1,223 @@
+// The pack against Istio's documented semantics: for each behaviour, one object set Istio accepts
+// (no finding) and one it rejects or reports (a finding), for every served networking.istio.io
+// version. Sources: istioctl analyze messages IST0101, IST0118, IST0130, IST0132, IST0145 and the
+// Gateway / VirtualService validation webhook.
+import * as assert from "assert";
+import {
+    conflictingGateways, gatewayPortNamesDistinct, gatewayPortNamesUnique, gatewayValidation, selectorMatches, unreachableRoutes,
+    virtualServiceGatewaysResolve, virtualServiceValidation,
+} from "../../policy/policies";
+import { StackResource } from "../../policy/lib/model";
+import { resource, runResourcePolicy, runStackPolicy } from "./harness";
+
+const VERSIONS = ["v1", "v1beta1", "v1alpha3"];
+
+/** A gateway Deployment as Istio's gateway chart renders it. */
+const gatewayDeployment = (name: string, labels: Record<string, string>, namespace = "istio-ingress") =>
+    resource("kubernetes:apps/v1:Deployment", {
+        metadata: { name, namespace },
+        spec: { template: { metadata: { labels, annotations: { "inject.istio.io/templates": "gateway" } } } },
+    });
+
+for (const version of VERSIONS) {
+    const gateway = (name: string, selector: object, servers: object[], namespace = "istio-ingress") =>
+        resource(`kubernetes:networking.istio.io/${version}:Gateway`, { metadata: { name, namespace }, spec: { selector, servers } });
+    const http = (name: string, hosts: string[], number = 80, extra: object = {}) => ({ port: { number, name, protocol: "HTTP" }, hosts, ...extra });
+    const virtualService = (name: string, namespace: string, spec: object) =>
+        resource(`kubernetes:networking.istio.io/${version}:VirtualService`, { metadata: { name, namespace }, spec });
+    const route = { route: [{ destination: { host: "web.apps.svc.cluster.local" } }] };
+
+    describe(`Istio semantics, networking.istio.io/${version}`, () => {
+        describe("port names: unique within one Gateway only", () => {
+            it("accepts two Gateways of the same gateway pods reusing a name (Istio does; the convention rule is advisory)", async () => {
+                const stack = [gatewayDeployment("gw", { istio: "gw" }),
+                    gateway("a", { istio: "gw" }, [http("http", ["a.example.com"])]), gateway("b", { istio: "gw" }, [http("http", ["b.example.com"])])];
+                for (const r of stack) assert.deepStrictEqual(await runResourcePolicy(gatewayPortNamesUnique, r), []);
+                assert.strictEqual(gatewayPortNamesDistinct.enforcementLevel, "advisory");
+            });
+
+            it("flags a name used twice inside one Gateway, with the webhook's reason", async () => {
+                const gw = gateway("a", { istio: "gw" }, [http("http", ["a.example.com"]), http("http", ["b.example.com"], 8080)]);
+                const [v] = await runResourcePolicy(gatewayPortNamesUnique, gw);
+                assert.match(v, /servers\[1\]: port name "http" is also used by servers\[0\] of this Gateway; Istio's webhook refuses duplicate port names/);
+            });
+        });
+
+        describe("VirtualService hosts over the union of its gateways (IST0132) and references (IST0101)", () => {
+            const base = (): StackResource[] => [
+                gatewayDeployment("gw", { istio: "gw" }),
+                gateway("a", { istio: "gw" }, [http("http-a", ["a.example.com"])]),
+                gateway("b", { istio: "gw" }, [http("http-b", ["*.b.example.com"], 8080)]),
+                gateway("scoped", { istio: "gw" }, [http("http-s", ["apps/s.example.com", "./own.example.com", "*/any.example.com"], 9090)]),
+            ];
+
+            it("accepts hosts each served by one of the bound Gateways, wildcards included", async () => {
+                const stack = [...base(), virtualService("v", "apps", { hosts: ["a.example.com", "x.b.example.com"], gateways: ["istio-ingress/a", "istio-ingress/b"], http: [route] })];
+                assert.deepStrictEqual(await runStackPolicy(virtualServiceGatewaysResolve, stack), []);
+            });
+
+            it("flags a host no bound Gateway serves", async () => {
+                const stack = [...base(), virtualService("v", "apps", { hosts: ["a.example.com", "c.example.com"], gateways: ["istio-ingress/a", "istio-ingress/b"], http: [route] })];
+                const [v] = await runStackPolicy(virtualServiceGatewaysResolve, stack);
+                assert.match(v, /host\(s\) c\.example\.com are served by none of its gateways \(istio-ingress\/a, istio-ingress\/b\).*\(IST0132\)/);
+            });
+
+            it("applies the namespace part of server hosts: ns/, ./ and */", async () => {
+                const ok = [...base(),
+                    virtualService("in-apps", "apps", { hosts: ["s.example.com", "any.example.com"], gateways: ["istio-ingress/scoped"], http: [route] }),
+                    virtualService("own", "istio-ingress", { hosts: ["own.example.com"], gateways: ["scoped"], http: [route] })];
+                assert.deepStrictEqual(await runStackPolicy(virtualServiceGatewaysResolve, ok), []);
+                const bad = [...base(),
+                    virtualService("elsewhere", "web", { hosts: ["s.example.com"], gateways: ["istio-ingress/scoped"], http: [route] }),
+                    virtualService("not-own", "apps", { hosts: ["own.example.com"], gateways: ["istio-ingress/scoped"], http: [route] })];
+                const violations = await runStackPolicy(virtualServiceGatewaysResolve, bad);
+                assert.strictEqual(violations.length, 2, violations.join("\n"));
+                assert.match(violations[0], /web\/elsewhere: host\(s\) s\.example\.com .* for namespace web/);
+                assert.match(violations[1], /apps\/not-own: host\(s\) own\.example\.com/);
+            });
+
+            it("treats mesh as the sidecars and a Gateway API Gateway's <ns>/<name> as a gateway", async () => {
+                const k8sGateway = resource("kubernetes:gateway.networking.k8s.io/v1:Gateway", {
+                    metadata: { name: "edge", namespace: "gw-api" },
+                    spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP", hostname: "*.k8s.example.com" }] },
+                });
+                const ok = [...base(), k8sGateway,
+                    virtualService("m", "apps", { hosts: ["web.apps.svc.cluster.local"], gateways: ["mesh"], http: [route] }),
+                    virtualService("k", "apps", { hosts: ["x.k8s.example.com"], gateways: ["gw-api/edge"], http: [route] })];
+                assert.deepStrictEqual(await runStackPolicy(virtualServiceGatewaysResolve, ok), []);
+                const bad = [...base(), k8sGateway, virtualService("k", "apps", { hosts: ["x.other.example.com"], gateways: ["gw-api/edge", "gw-api/missing"], http: [route] })];
+                const violations = await runStackPolicy(virtualServiceGatewaysResolve, bad);
+                assert.strictEqual(violations.length, 1, violations.join("\n"));
+                assert.match(violations[0], /gateway "gw-api\/missing" resolves to gw-api\/missing, which is not a Gateway in this stack \(IST0101\)/);
+            });
+        });
+
+        describe("conflicting Gateways (IST0145)", () => {
+            const pods = () => [gatewayDeployment("gw", { istio: "gw", app: "edge" }), gatewayDeployment("other", { istio: "other" })];
+
+            it("accepts Gateways on different gateway workloads, or on different ports", async () => {
+                const stack = [...pods(),
+                    gateway("a", { istio: "gw" }, [http("http", ["foo.example.com"])]),
+                    gateway("b", { istio: "other" }, [http("http", ["foo.example.com"])]),
+                    gateway("c", { istio: "gw" }, [http("http", ["*.example.com"], 8080)])];
+                assert.deepStrictEqual(await runStackPolicy(conflictingGateways, stack), []);
+            });
+
+            it("flags the same workload, port and overlapping hosts, naming both Gateways and the fix", async () => {
+                const stack = [...pods(),
+                    gateway("alpha", { istio: "gw" }, [http("http", ["foo.example.com"])]),
+                    gateway("beta", { istio: "gw", app: "edge" }, [http("http", ["*.example.com"])])];
+                const [v, ...rest] = await runStackPolicy(conflictingGateways, stack);
+                assert.deepStrictEqual(rest, []);
+                assert.match(v, /Gateway istio-ingress\/beta servers\[0\]: conflicts with Gateway istio-ingress\/alpha \(IST0145\): both select gateway workload istio-ingress\/gw and serve port 80 with overlapping hosts \("\*\.example\.com" and "foo\.example\.com"\).*Put the hosts in one Gateway/);
+            });
+        });
+
+        describe("Gateway selectors match a workload (IST0101)", () => {
+            const workloads = [
+                resource("kubernetes:core/v1:Pod", { metadata: { name: "pod-gw", namespace: "edge", labels: { istio: "pod-gw" }, annotations: { "inject.istio.io/templates": "gateway" } } }),
+                resource("kubernetes:apps/v1:StatefulSet", { metadata: { name: "sts", namespace: "edge" }, spec: { template: { metadata: { labels: { istio: "sts" } } } } }),
+                resource("kubernetes:apps/v1:DaemonSet", { metadata: { name: "ds", namespace: "edge" }, spec: { template: { metadata: { labels: { istio: "ds" } } } } }),
+                resource("kubernetes:apps/v1:ReplicaSet", { metadata: { name: "rs", namespace: "edge" }, spec: { template: { metadata: { labels: { istio: "rs" } } } } }),
+            ];
+
+            it("accepts selectors of Pods, StatefulSets, DaemonSets and ReplicaSets, in any namespace", async () => {
+                const stack = [...workloads, ...["pod-gw", "sts", "ds", "rs"].map((l) => gateway(`g-${l}`, { istio: l }, [http("http", ["a.example.com"])], "apps"))];
+                assert.deepStrictEqual(await runStackPolicy(selectorMatches, stack), []);
+            });
+
+            it("flags a selector matching none; with PILOT_SCOPE_GATEWAY_TO_NAMESPACE, one matching pods of another namespace", async () => {
+                const stack = [...workloads, gateway("typo", { istio: "pod-gateway" }, [http("http", ["a.example.com"])], "edge"),
+                    gateway("far", { istio: "sts" }, [http("http", ["b.example.com"])], "apps")];
+                const [v, ...rest] = await runStackPolicy(selectorMatches, stack);
+                assert.deepStrictEqual(rest, []);
+                assert.match(v, /Gateway edge\/typo: selector \{"istio":"pod-gateway"\} matches no workload in this stack \(IST0101\)/);
+                const scoped = await runStackPolicy(selectorMatches, stack, { scopeGatewayToNamespace: true });
+                assert.strictEqual(scoped.length, 2);
+                assert.match(scoped[1], /Gateway apps\/far: .* matches no workload in namespace apps/);
+            });
+
+            it("judges a stack whose only gateway is a helm.v3.Release (no Deployment at all)", async () => {
+                const release = resource("kubernetes:helm.sh/v3:Release", { name: "istio-ingressgateway", chart: "gateway", namespace: "istio-system", values: {} });
+                const ok = gateway("ok", { istio: "ingressgateway" }, [http("http", ["a.example.com"])], "apps");
+                const typo = gateway("typo", { istio: "ingress-gateway" }, [http("http", ["a.example.com"])], "apps");
+                assert.deepStrictEqual(await runStackPolicy(selectorMatches, [release, ok]), []);
+                assert.strictEqual((await runStackPolicy(selectorMatches, [release, ok, typo])).length, 1);
+            });
+
+            it("is silent when the stack creates no gateway pods, unless configured to judge", async () => {
+                const stack = [gateway("shared", { istio: "ingressgateway" }, [http("http", ["a.example.com"])], "apps")];
+                assert.deepStrictEqual(await runStackPolicy(selectorMatches, stack), []);
+                assert.strictEqual((await runStackPolicy(selectorMatches, stack, { workloadsInStack: true })).length, 1);
+            });
+        });
+
+        describe("unreachable tls and tcp routes (IST0130)", () => {
+            const tls = (sniHosts: string[], extra: object = {}) => ({ match: [{ sniHosts, ...extra }], route: [{ destination: { host: "x" } }] });
+            const tcp = (match?: object) => ({ ...(match ? { match: [match] } : {}), route: [{ destination: { host: "x" } }] });
+            const vsOf = (spec: object) => [virtualService("r", "apps", { hosts: ["a.example.com"], gateways: ["mesh"], ...spec })];
+
+            it("accepts specific tls and tcp matches before wider ones", async () => {
+                const ok = vsOf({
+                    tls: [tls(["a.example.com"], { port: 443 }), tls(["*.example.com"], { port: 443 }), tls(["a.example.com"], { port: 8443 })],
+                    tcp: [tcp({ port: 5432, sourceLabels: { app: "db" } }), tcp({ port: 5432 }), tcp({ destinationSubnets: ["10.0.0.0/24"] }), tcp()],
+                });
+                assert.deepStrictEqual(await runStackPolicy(unreachableRoutes, ok), []);
+            });
+
+            it("flags a tls match a wider earlier one takes, a duplicate, and tcp rules after a catch-all or a wider subnet", async () => {
+                const bad = vsOf({
+                    tls: [tls(["*.example.com"]), tls(["a.example.com"], { port: 443 }), tls(["*.example.com"])],
+                    tcp: [tcp({ destinationSubnets: ["10.0.0.0/16"] }), tcp({ destinationSubnets: ["10.0.1.0/24"], port: 5432 }), tcp(), tcp({ port: 1 })],
+                });
+                const violations = await runStackPolicy(unreachableRoutes, bad);
+                assert.deepStrictEqual(violations.map((v) => v.match(/: (\w+\[\d+\]) can never match: (\w+\[\d+\])/)!.slice(1).join(" < ")), [
+                    "tls[1] < tls[0]", "tls[2] < tls[0]", "tcp[1] < tcp[0]", "tcp[3] < tcp[2]",
+                ]);
+            });
+        });
+
+        describe("Istio's validation webhook", () => {
+            it("accepts hosts *, ns/*, ./name, */name, a wildcard name and an IP", async () => {
+                const gw = gateway("edge", { istio: "gw" }, [http("http", ["*", "apps/*", "./a.example.com", "*/b.example.com", "*.c.example.com", "10.0.0.1"])]);
+                assert.deepStrictEqual(await runResourcePolicy(gatewayValidation, gw), []);
+            });
+
+            it("flags short hosts (localhost, shop), a partial wildcard, a bad namespace and a dotted Gateway name", async () => {
+                const gw = resource(`kubernetes:networking.istio.io/${version}:Gateway`, {
+                    metadata: { name: "edge.v2", namespace: "istio-ingress" },
+                    spec: { selector: { istio: "gw" }, servers: [http("http", ["localhost", "apps/shop", "*shop.example.com", "Bad_NS/a.example.com"])] },
+                });
+                const violations = await runResourcePolicy(gatewayValidation, gw);
+                assert.strictEqual(violations.length, 5, violations.join("\n"));
+                assert.match(violations[0], /invalid gateway name "edge\.v2"/);
+                assert.match(violations[1], /host "localhost": short names \(non FQDN\) are not allowed/);
+                assert.match(violations[2], /host "apps\/shop": short names \(non FQDN\) are not allowed/);
+                assert.match(violations[3], /host "\*shop\.example\.com": partial wildcard|host "\*shop\.example\.com": domain name/);
+                assert.match(violations[4], /invalid namespace value "Bad_NS" in gateway/);
+            });
+
+            it("flags VirtualService references Istio refuses and overlapping hosts; accepts valid ones", async () => {
+                const ok = virtualService("ok", "apps", { hosts: ["a.example.com", "b.example.com"], gateways: ["istio-ingress/edge", "mesh", "edge"], http: [route] });
+                assert.deepStrictEqual(await runResourcePolicy(virtualServiceValidation, ok), []);
+                const bad = virtualService("bad", "apps", { hosts: ["*.example.com", "a.example.com"], gateways: ["./edge"], http: [route] });
+                const violations = await runResourcePolicy(virtualServiceValidation, bad);
+                assert.strictEqual(violations.length, 2, violations.join("\n"));
+                assert.match(violations[0], /gateway "\.\/edge": invalid value for namespace: "\."/);
+                assert.match(violations[1], /duplicate hosts in virtual service: \*\.example\.com & a\.example\.com/);
+            });
+        });
+
+        describe("namespaces istioctl analyze skips", () => {
+            it("ignores kube-system objects unless includeSystemNamespaces is set", async () => {
+                const stack = [gatewayDeployment("gw", { istio: "gw" }),
+                    gateway("typo", { istio: "nothing" }, [http("http", ["a.example.com"])], "kube-system"),
+                    virtualService("v", "kube-public", { hosts: ["a.example.com"], gateways: ["missing"], http: [route] })];
+                assert.deepStrictEqual(await runStackPolicy(selectorMatches, stack), []);
+                assert.deepStrictEqual(await runStackPolicy(virtualServiceGatewaysResolve, stack), []);
+                assert.strictEqual((await runStackPolicy(selectorMatches, stack, { includeSystemNamespaces: true })).length, 1);
+                assert.strictEqual((await runStackPolicy(virtualServiceGatewaysResolve, stack, { includeSystemNamespaces: true })).length, 1);
+            });
+        });
+    });
+}
