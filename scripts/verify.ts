@@ -1,17 +1,39 @@
 // `npm run verify [-- --stack <name> | --outputs <file.json>]`: proves from outside the cluster
-// that the edge works. For every gateway and host: HTTPS pinned to the gateway's IP with the host
-// as SNI and Host header, trusting only the stack's CA; HTTP answering a redirect to HTTPS; and
-// every host refused on every other gateway's IP (isolation). Retries until a bounded deadline
-// while MetalLB and the gateways settle; prints a table; exits non-zero if anything fails.
+// that the edge works. For every gateway, each of its IPs (IPv4 and IPv6) and each host (a wildcard
+// host through its probe name): HTTPS pinned to that IP with the name as SNI and Host header,
+// trusting only the stack's CA; HTTP answering a redirect to HTTPS; and every host refused on every
+// IP of every other gateway (isolation). Retries until a bounded deadline while MetalLB and the
+// gateways settle; prints a table; exits non-zero if anything fails.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as tls from "tls";
 
+/** One host of a gateway as the stack outputs describe it. */
+export interface EndpointOutput {
+    host: string;
+    /** The name to request: the host itself, or for a wildcard host a name under it. */
+    probeHost: string;
+    /** False for a host without routes: a correct gateway answers it with 404 over trusted TLS. */
+    routed: boolean;
+    url: string;
+}
+
+export interface GatewayOutput {
+    ip: string;
+    /** Absent in older stacks, which had only `ip`. */
+    ips?: string[];
+    hosts: string[];
+    urls: string[];
+    httpsRedirect?: boolean;
+    /** Absent in older stacks: then every URL is a routed host. */
+    endpoints?: EndpointOutput[];
+}
+
 /** The stack outputs verify needs (a subset of `pulumi stack output --json`). */
 export interface EdgeStackOutputs {
-    gateways: Record<string, { ip: string; hosts: string[]; urls: string[]; httpsRedirect?: boolean }>;
+    gateways: Record<string, GatewayOutput>;
     caCertificatePem: string;
 }
 
@@ -34,10 +56,15 @@ export interface Check {
     kind: CheckKind;
     /** The gateway whose host is requested. */
     gateway: string;
+    /** The host as configured (may be a wildcard `*.x`). */
     host: string;
+    /** The name sent as SNI and Host header. */
+    probeHost: string;
+    routed: boolean;
     path: string;
     /** Where the request goes: the host's own gateway, or another one (isolation). */
     targetGateway: string;
+    /** A bare address (IPv6 without brackets), as node's http(s) `host` takes it. */
     targetIp: string;
 }
 
@@ -64,19 +91,42 @@ interface Attempt {
 /** Errors that mean "nobody answered", as opposed to a gateway that answered and refused. */
 const UNREACHABLE = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EADDRNOTAVAIL", "TIMEOUT"]);
 
+/** A gateway's addresses, bare; tolerates `[v6]` in case an output carries brackets. */
+export function addressesOf(gw: GatewayOutput): string[] {
+    const ips = gw.ips && gw.ips.length > 0 ? gw.ips : [gw.ip];
+    return ips.map((ip) => ip.replace(/^\[(.*)\]$/, "$1"));
+}
+
+/** `ip:port`, or `[ip]:port` for IPv6. */
+export function hostPort(ip: string, port: number): string {
+    return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function endpointsOf(gw: GatewayOutput): { host: string; probeHost: string; routed: boolean; path: string }[] {
+    if (gw.endpoints) {
+        return gw.endpoints.map((e) => ({ host: e.host, probeHost: e.probeHost, routed: e.routed, path: new URL(e.url).pathname }));
+    }
+    // Older stacks: each URL is the first route of a routed host (a wildcard already as a name under it).
+    return gw.urls.map((url) => {
+        const { hostname, pathname } = new URL(url);
+        return { host: hostname, probeHost: hostname, routed: true, path: pathname };
+    });
+}
+
 export function planChecks(outputs: EdgeStackOutputs): Check[] {
     const checks: Check[] = [];
     const gateways = Object.entries(outputs.gateways);
     for (const [name, gw] of gateways) {
-        for (const url of gw.urls) {
-            const { hostname: host, pathname: path } = new URL(url);
-            checks.push({ kind: "https", gateway: name, host, path, targetGateway: name, targetIp: gw.ip });
-            if (gw.httpsRedirect !== false) {
-                checks.push({ kind: "redirect", gateway: name, host, path, targetGateway: name, targetIp: gw.ip });
+        for (const endpoint of endpointsOf(gw)) {
+            const own = { gateway: name, ...endpoint, targetGateway: name };
+            for (const targetIp of addressesOf(gw)) {
+                checks.push({ kind: "https", ...own, targetIp });
+                if (gw.httpsRedirect !== false) checks.push({ kind: "redirect", ...own, targetIp });
             }
             for (const [otherName, other] of gateways) {
-                if (otherName !== name) {
-                    checks.push({ kind: "isolation", gateway: name, host, path, targetGateway: otherName, targetIp: other.ip });
+                if (otherName === name) continue;
+                for (const targetIp of addressesOf(other)) {
+                    checks.push({ kind: "isolation", gateway: name, ...endpoint, targetGateway: otherName, targetIp });
                 }
             }
         }
@@ -95,7 +145,7 @@ function request(check: Check, ca: string, options: VerifyOptions): Promise<Atte
             port: secure ? options.httpsPort : options.httpPort,
             path: check.path,
             method: "GET",
-            headers: { host: check.host, "user-agent": "istio-metallb-ingress-verify" },
+            headers: { host: check.probeHost, "user-agent": "istio-metallb-ingress-verify" },
             agent: false as const,
             timeout: options.requestTimeoutMs,
         };
@@ -111,11 +161,11 @@ function request(check: Check, ca: string, options: VerifyOptions): Promise<Atte
         const req = secure
             ? https.request({
                 ...common,
-                servername: check.host,
+                servername: check.probeHost,
                 ca,
                 rejectUnauthorized: true,
                 // The certificate must name the host we asked for, not the IP we connected to.
-                checkServerIdentity: (_: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(check.host, cert),
+                checkServerIdentity: (_: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(check.probeHost, cert),
             }, onResponse)
             : http.request(common, onResponse);
         req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${options.requestTimeoutMs} ms`), { code: "TIMEOUT" })));
@@ -128,22 +178,35 @@ function describeError(error: NodeJS.ErrnoException): string {
     return error.code ? `${error.code}: ${error.message}` : error.message;
 }
 
-/** Judges one attempt. `targetUp`: the target gateway answered its own hosts correctly. */
+/** Whether `location` is an https URL for exactly `host` (not merely a name starting with it). */
+function redirectsTo(location: string, host: string): boolean {
+    try {
+        const url = new URL(location);
+        return url.protocol === "https:" && url.hostname === host.toLowerCase();
+    } catch {
+        return false;
+    }
+}
+
+/** Judges one attempt. `targetUp`: the target gateway answered its own hosts correctly on that IP. */
 export function judge(check: Check, attempt: Attempt, targetUp: boolean): Omit<CheckResult, "check" | "attempts"> {
     const base = { status: attempt.status, latencyMs: attempt.latencyMs, certificateExpires: attempt.certificateExpires };
     const unreachable = !!attempt.error && UNREACHABLE.has(attempt.error.code ?? "");
     switch (check.kind) {
         case "https":
+            // Any answer at all means TLS succeeded: trusted by the CA and valid for the probe name.
             if (attempt.error) return { ...base, passed: false, final: false, detail: describeError(attempt.error) };
-            if (attempt.status! >= 400) return { ...base, passed: false, final: false, detail: `HTTP ${attempt.status}` };
-            return { ...base, passed: true, final: true, detail: "trusted certificate for the host" };
+            if (attempt.status! < 400) return { ...base, passed: true, final: true, detail: "trusted certificate for the host" };
+            // Envoy's answer for a host the gateway terminates but no route serves.
+            if (!check.routed && attempt.status === 404) return { ...base, passed: true, final: true, detail: "trusted certificate for the host; HTTP 404 (no routes)" };
+            return { ...base, passed: false, final: false, detail: `HTTP ${attempt.status}` };
         case "redirect": {
             if (attempt.error) return { ...base, passed: false, final: false, detail: describeError(attempt.error) };
             const location = attempt.location ?? "";
-            const redirects = [301, 302, 307, 308].includes(attempt.status!) && location.startsWith(`https://${check.host}`);
+            const redirects = [301, 302, 307, 308].includes(attempt.status!) && redirectsTo(location, check.probeHost);
             return redirects
                 ? { ...base, passed: true, final: true, detail: `→ ${location}` }
-                : { ...base, passed: false, final: false, detail: `expected a redirect to https://${check.host}…, got HTTP ${attempt.status}${location ? ` → ${location}` : ""}` };
+                : { ...base, passed: false, final: false, detail: `expected a redirect to https://${check.probeHost}…, got HTTP ${attempt.status}${location ? ` → ${location}` : ""}` };
         }
         case "isolation":
             if (unreachable || !targetUp) {
@@ -151,7 +214,7 @@ export function judge(check: Check, attempt: Attempt, targetUp: boolean): Omit<C
             }
             if (attempt.error) return { ...base, passed: true, final: true, detail: `refused: ${describeError(attempt.error)}` };
             if (attempt.status === 404) return { ...base, passed: true, final: true, detail: "refused: HTTP 404" };
-            return { ...base, passed: false, final: true, detail: `LEAK: gateway ${check.targetGateway} served ${check.host} with HTTP ${attempt.status}` };
+            return { ...base, passed: false, final: true, detail: `LEAK: gateway ${check.targetGateway} served ${check.probeHost} with HTTP ${attempt.status}` };
     }
 }
 
@@ -165,10 +228,11 @@ export async function verifyEdge(outputs: EdgeStackOutputs, options: VerifyOptio
     for (let round = 1; ; round++) {
         const pending = checks.filter((c) => !results.get(c)?.final);
         if (pending.length === 0) break;
-        // Own-host checks first: isolation is only conclusive once the target gateway answers.
+        // Own-host checks first: isolation is only conclusive once the target gateway answers, on
+        // the same address (one family of a dual-stack gateway may come up before the other).
         for (const kind of ["https", "redirect", "isolation"] as CheckKind[]) {
             await Promise.all(pending.filter((c) => c.kind === kind).map(async (check) => {
-                const targetUp = checks.some((c) => c.kind === "https" && c.gateway === check.targetGateway && results.get(c)?.passed);
+                const targetUp = checks.some((c) => c.kind === "https" && c.gateway === check.targetGateway && c.targetIp === check.targetIp && results.get(c)?.passed);
                 const attempt = await request(check, outputs.caCertificatePem, options);
                 results.set(check, { check, attempts: (results.get(check)?.attempts ?? 0) + 1, ...judge(check, attempt, targetUp) });
             }));
@@ -186,9 +250,8 @@ export function formatTable(results: CheckResult[], options: Pick<VerifyOptions,
     for (const r of results) {
         const c = r.check;
         const port = c.kind === "redirect" ? options.httpPort : options.httpsPort;
-        const target = c.targetIp.includes(":") ? `[${c.targetIp}]:${port}` : `${c.targetIp}:${port}`;
         rows.push([
-            c.kind, c.host, c.gateway, `${c.targetGateway} ${target}`, r.passed ? "PASS" : "FAIL",
+            c.kind, c.probeHost === c.host ? c.host : `${c.host} (${c.probeHost})`, c.gateway, `${c.targetGateway} ${hostPort(c.targetIp, port)}`, r.passed ? "PASS" : "FAIL",
             r.status === undefined ? "-" : String(r.status), r.latencyMs === undefined ? "-" : `${r.latencyMs} ms`,
             r.certificateExpires ?? "-", r.detail,
         ]);

@@ -2,13 +2,14 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as http from "http";
 import * as https from "https";
+import * as net from "net";
 import { AddressInfo } from "net";
 import * as tls from "tls";
 import * as forge from "node-forge";
-import { CheckResult, EdgeStackOutputs, VerifyOptions, formatTable, verifyEdge } from "../../scripts/verify";
+import { CheckResult, EdgeStackOutputs, VerifyOptions, formatTable, planChecks, verifyEdge } from "../../scripts/verify";
 
-// A CA and certificates made here, and two local HTTPS servers on loopback addresses standing in
-// for the two gateways. No cluster, no network beyond 127.0.0.0/8.
+// A CA and certificates made here, and local HTTPS servers on loopback addresses standing in for
+// the gateways. No cluster, no network beyond 127.0.0.0/8 and ::1.
 
 interface KeyPair { pem: string; privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey }
 
@@ -51,11 +52,19 @@ const leafKey = keyPair();
 const ca = makeCa("verify test CA");
 const otherCa = makeCa("some other CA");
 
+// Signing with forge is slow; each distinct certificate is made once for the whole file.
+const leaves = new Map<string, tls.SecureContext>();
+
 function leaf(host: string, issuer: Ca = ca, expired = false): tls.SecureContext {
-    const cert = certificate(host, leafKey, issuer, { hosts: [host], expired });
-    return tls.createSecureContext({ key: leafKey.pem, cert: forge.pki.certificateToPem(cert) });
+    const key = `${host} ${issuer.pem} ${expired}`;
+    if (!leaves.has(key)) {
+        const cert = certificate(host, leafKey, issuer, { hosts: [host], expired });
+        leaves.set(key, tls.createSecureContext({ key: leafKey.pem, cert: forge.pki.certificateToPem(cert) }));
+    }
+    return leaves.get(key)!;
 }
 
+/** One address of a stand-in gateway (a dual-stack gateway is two of these). */
 interface FakeGateway {
     ip: string;
     /** host → certificate served for that SNI; hosts not listed get a TLS handshake failure. */
@@ -63,6 +72,8 @@ interface FakeGateway {
     /** hosts with a route (200); other Host headers get 404, as Istio's "404 NR". */
     routes: string[];
     redirect: boolean;
+    /** Host → status answered over HTTPS instead of 200/404. */
+    statuses?: Record<string, number>;
 }
 
 async function listen(server: http.Server | https.Server, ip: string, port: number): Promise<number> {
@@ -86,7 +97,7 @@ async function startGateways(gateways: FakeGateway[], delayMs: Record<string, nu
                 : cb(new Error(`no certificate for ${servername}`)),
         }, (req, res) => {
             const host = (req.headers.host ?? "").split(":")[0];
-            res.writeHead(gw.routes.includes(host) ? 200 : 404).end(gw.routes.includes(host) ? "hello" : "");
+            res.writeHead(gw.statuses?.[host] ?? (gw.routes.includes(host) ? 200 : 404)).end(gw.routes.includes(host) ? "hello" : "");
         });
         const plain = http.createServer((req, res) => {
             const host = (req.headers.host ?? "").split(":")[0];
@@ -116,6 +127,7 @@ async function startGateways(gateways: FakeGateway[], delayMs: Record<string, nu
 
 const PRIMARY = "127.0.0.2";
 const SECONDARY = "127.0.0.3";
+const PRIMARY_V6 = "::1";
 
 function healthy(): FakeGateway[] {
     return [
@@ -124,28 +136,65 @@ function healthy(): FakeGateway[] {
     ];
 }
 
+type Endpoint = { host: string; probeHost?: string; routed?: boolean; path: string };
+
+/** Stack outputs in the current shape: `ips` and one endpoint per host, `urls` derived from them. */
+function gatewayOutput(ips: string[], endpoints: Endpoint[], httpsRedirect = true): EdgeStackOutputs["gateways"][string] {
+    const full = endpoints.map((e) => {
+        const probeHost = e.probeHost ?? e.host;
+        return { host: e.host, probeHost, routed: e.routed ?? true, url: `https://${probeHost}${e.path}` };
+    });
+    return { ip: ips[0], ips, hosts: full.map((e) => e.host), urls: full.map((e) => e.url), httpsRedirect, endpoints: full };
+}
+
 const outputs: EdgeStackOutputs = {
     caCertificatePem: ca.pem,
     gateways: {
-        primary: { ip: PRIMARY, hosts: ["a.test", "alt.test"], urls: ["https://a.test/hello", "https://alt.test/"], httpsRedirect: true },
-        secondary: { ip: SECONDARY, hosts: ["s.test"], urls: ["https://s.test/hello"], httpsRedirect: true },
+        primary: gatewayOutput([PRIMARY], [{ host: "a.test", path: "/hello" }, { host: "alt.test", path: "/" }]),
+        secondary: gatewayOutput([SECONDARY], [{ host: "s.test", path: "/hello" }]),
     },
 };
 
-async function run(gateways: FakeGateway[], overrides: Partial<VerifyOptions> = {}, delayMs: Record<string, number> = {}): Promise<CheckResult[]> {
+/** The same outputs as stacks wrote them before `ips` and `endpoints`. */
+function legacy(current: EdgeStackOutputs): EdgeStackOutputs {
+    return {
+        ...current,
+        gateways: Object.fromEntries(Object.entries(current.gateways).map(([name, { ip, hosts, urls, httpsRedirect }]) => [name, { ip, hosts, urls, httpsRedirect }])),
+    };
+}
+
+// Failing checks retry until the deadline, so it is kept short; loopback answers in milliseconds.
+const FAST = { deadlineMs: 700, intervalMs: 100, requestTimeoutMs: 1000 };
+
+async function run(gateways: FakeGateway[], overrides: Partial<VerifyOptions> = {}, delayMs: Record<string, number> = {}, edge: EdgeStackOutputs = outputs): Promise<CheckResult[]> {
     const env = await startGateways(gateways, delayMs);
     try {
-        return await verifyEdge(outputs, {
-            deadlineMs: 1500, intervalMs: 150, requestTimeoutMs: 1000, httpsPort: env.httpsPort, httpPort: env.httpPort, ...overrides,
-        });
+        return await verifyEdge(edge, { ...FAST, httpsPort: env.httpsPort, httpPort: env.httpPort, ...overrides });
     } finally {
         await env.stop();
     }
 }
 
 const failures = (results: CheckResult[]) => results.filter((r) => !r.passed).map((r) => `${r.check.kind} ${r.check.host}@${r.check.targetGateway}`);
-const resultOf = (results: CheckResult[], kind: string, host: string, target: string) =>
-    results.find((r) => r.check.kind === kind && r.check.host === host && r.check.targetGateway === target)!;
+const failuresAt = (results: CheckResult[]) => results.filter((r) => !r.passed).map((r) => `${r.check.kind} ${r.check.host}@${r.check.targetGateway} ${r.check.targetIp}`);
+const resultOf = (results: CheckResult[], kind: string, host: string, target: string, ip?: string) =>
+    results.find((r) => r.check.kind === kind && r.check.host === host && r.check.targetGateway === target && (ip === undefined || r.check.targetIp === ip))!;
+
+/** Why `::1` cannot be used here, or undefined when it can. */
+async function ipv6LoopbackUnavailable(): Promise<string | undefined> {
+    const server = net.createServer();
+    try {
+        await new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(0, PRIMARY_V6, () => resolve());
+        });
+        return undefined;
+    } catch (error) {
+        return `cannot bind ${PRIMARY_V6} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    } finally {
+        if (server.listening) await new Promise<void>((r) => server.close(() => r()));
+    }
+}
 
 describe("npm run verify (against local stand-in gateways on loopback)", function () {
     this.timeout(15000);
@@ -218,7 +267,7 @@ describe("npm run verify (against local stand-in gateways on loopback)", functio
         const env = await startGateways(gateways);
         try {
             const noRedirect = { ...outputs, gateways: { ...outputs.gateways, primary: { ...outputs.gateways.primary, httpsRedirect: false } } };
-            const results = await verifyEdge(noRedirect, { deadlineMs: 1500, intervalMs: 150, requestTimeoutMs: 1000, httpsPort: env.httpsPort, httpPort: env.httpPort });
+            const results = await verifyEdge(noRedirect, { ...FAST, httpsPort: env.httpsPort, httpPort: env.httpPort });
             assert.strictEqual(results.filter((r) => r.check.kind === "redirect").length, 1);
             assert.deepStrictEqual(failures(results), []);
         } finally {
@@ -248,5 +297,125 @@ describe("npm run verify (against local stand-in gateways on loopback)", functio
         assert.strictEqual(lines.length, results.length + 1);
         assert.match(lines[0], /^CHECK\s+HOST\s+GATEWAY\s+TARGET\s+RESULT\s+STATUS\s+LATENCY\s+CERT EXPIRES\s+DETAIL$/);
         assert.ok(lines.some((l) => /^https\s+a\.test\s+primary\s+primary 127\.0\.0\.2:\d+\s+PASS\s+200\s+\d+ ms\s+\d{4}-/.test(l)), lines.join("\n"));
+    });
+
+    it("passes a host without routes on Envoy's 404 over trusted TLS, and still fails a routed host's 404", async () => {
+        const edge: EdgeStackOutputs = {
+            ...outputs,
+            gateways: {
+                ...outputs.gateways,
+                primary: gatewayOutput([PRIMARY], [{ host: "a.test", path: "/hello" }, { host: "alt.test", path: "/", routed: false }, { host: "up.test", path: "/", routed: false }]),
+            },
+        };
+        const gateways = healthy();
+        gateways[0].routes = ["a.test"]; // alt.test: certificate, no route → 404
+        gateways[0].certificates["up.test"] = leaf("up.test");
+        gateways[0].statuses = { "up.test": 302 }; // an unrouted host answering < 400 is fine too
+        const results = await run(gateways, {}, {}, edge);
+        assert.deepStrictEqual(failures(results), []);
+        const unrouted = resultOf(results, "https", "alt.test", "primary");
+        assert.strictEqual(unrouted.status, 404);
+        assert.match(unrouted.detail, /trusted certificate for the host; HTTP 404 \(no routes\)/);
+        assert.strictEqual(resultOf(results, "https", "up.test", "primary").status, 302);
+        // Isolation is judged as before: the 404 comes from alt.test's own gateway, not another.
+        assert.match(resultOf(results, "isolation", "alt.test", "secondary").detail, /^refused:/);
+
+        // The same 404 from a host marked routed is still a failure.
+        const routed = await run(gateways, {}, {}, outputs);
+        assert.deepStrictEqual(failures(routed), ["https alt.test@primary"]);
+        assert.strictEqual(resultOf(routed, "https", "alt.test", "primary").detail, "HTTP 404");
+    });
+
+    it("fails a host without routes whose 404 comes without the right certificate, or that answers 5xx", async () => {
+        const edge: EdgeStackOutputs = {
+            ...outputs,
+            gateways: {
+                ...outputs.gateways,
+                primary: gatewayOutput([PRIMARY], [
+                    { host: "a.test", path: "/hello" },
+                    { host: "alt.test", path: "/", routed: false },
+                    { host: "foreign.test", path: "/", routed: false },
+                    { host: "busy.test", path: "/", routed: false },
+                ]),
+            },
+        };
+        const gateways = healthy();
+        gateways[0].routes = ["a.test"];
+        gateways[0].certificates["alt.test"] = leaf("a.test"); // valid, but for another name
+        gateways[0].certificates["foreign.test"] = leaf("foreign.test", otherCa);
+        gateways[0].certificates["busy.test"] = leaf("busy.test");
+        gateways[0].statuses = { "busy.test": 503 };
+        const results = await run(gateways, {}, {}, edge);
+        assert.deepStrictEqual(failures(results), ["https alt.test@primary", "https foreign.test@primary", "https busy.test@primary"]);
+        assert.match(resultOf(results, "https", "alt.test", "primary").detail, /ERR_TLS_CERT_ALTNAME_INVALID/);
+        assert.match(resultOf(results, "https", "foreign.test", "primary").detail, /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify/);
+        const busy = resultOf(results, "https", "busy.test", "primary");
+        assert.strictEqual(busy.detail, "HTTP 503");
+        assert.ok(busy.attempts >= 2, "a 5xx is retried, not settled");
+    });
+
+    it("probes a wildcard host by its probeHost for https, redirect and isolation", async () => {
+        // `demo.w.test` is an explicit host of secondary, so the wildcard's probe name is another one.
+        const edge: EdgeStackOutputs = {
+            caCertificatePem: ca.pem,
+            gateways: {
+                primary: gatewayOutput([PRIMARY], [{ host: "a.test", path: "/hello" }, { host: "*.w.test", probeHost: "demo-1.w.test", path: "/" }]),
+                secondary: gatewayOutput([SECONDARY], [{ host: "s.test", path: "/hello" }, { host: "demo.w.test", path: "/" }]),
+            },
+        };
+        const gateways: FakeGateway[] = [
+            { ip: PRIMARY, certificates: { "a.test": leaf("a.test"), "demo-1.w.test": leaf("*.w.test") }, routes: ["a.test", "demo-1.w.test"], redirect: true },
+            { ip: SECONDARY, certificates: { "s.test": leaf("s.test"), "demo.w.test": leaf("demo.w.test") }, routes: ["s.test", "demo.w.test"], redirect: true },
+        ];
+        const results = await run(gateways, {}, {}, edge);
+        assert.deepStrictEqual(failures(results), []);
+        const wildcard = results.filter((r) => r.check.host === "*.w.test");
+        assert.deepStrictEqual(wildcard.map((r) => `${r.check.kind} ${r.check.probeHost}@${r.check.targetGateway}`),
+            ["https demo-1.w.test@primary", "redirect demo-1.w.test@primary", "isolation demo-1.w.test@secondary"]);
+        assert.match(resultOf(results, "redirect", "*.w.test", "primary").detail, /→ https:\/\/demo-1\.w\.test\//);
+        assert.ok(formatTable(results).split("\n").some((l) => /^https\s+\*\.w\.test \(demo-1\.w\.test\)\s+primary\s/.test(l)));
+    });
+
+    it("still verifies outputs of older stacks (no ips, no endpoints): hosts from urls, all routed", async () => {
+        const old = legacy(outputs);
+        assert.deepStrictEqual(planChecks(old), planChecks(outputs), "the same checks as from the current outputs");
+        const results = await run(healthy(), {}, {}, old);
+        assert.strictEqual(results.length, 9);
+        assert.deepStrictEqual(failures(results), []);
+        // Without `endpoints` nothing is known to be unrouted, so a 404 fails as before.
+        const gateways = healthy();
+        gateways[1].routes = [];
+        const unrouted = await run(gateways, {}, {}, old);
+        assert.deepStrictEqual(failures(unrouted).sort(), ["https s.test@secondary", "isolation a.test@secondary", "isolation alt.test@secondary"]);
+        assert.strictEqual(resultOf(unrouted, "https", "s.test", "secondary").detail, "HTTP 404");
+    });
+
+    it("checks a dual-stack gateway on its IPv4 and its IPv6 address", async function () {
+        const unavailable = await ipv6LoopbackUnavailable();
+        if (unavailable) {
+            this.test!.title += ` — skipped: ${unavailable}`;
+            this.skip();
+        }
+        const edge: EdgeStackOutputs = {
+            ...outputs,
+            gateways: { ...outputs.gateways, primary: gatewayOutput([PRIMARY, PRIMARY_V6], [{ host: "a.test", path: "/hello" }, { host: "alt.test", path: "/" }]) },
+        };
+        const dualStack = (v6: Partial<FakeGateway> = {}): FakeGateway[] => {
+            const [primary, secondary] = healthy();
+            return [primary, { ...primary, ip: PRIMARY_V6, ...v6 }, secondary];
+        };
+        const results = await run(dualStack(), {}, {}, edge);
+        // Per primary host: https and redirect on 2 addresses, isolation on secondary's 1;
+        // s.test: https, redirect, and isolation on both of primary's addresses.
+        assert.strictEqual(results.length, 2 * 5 + 4);
+        assert.deepStrictEqual(failuresAt(results), []);
+        for (const kind of ["https", "redirect"]) assert.ok(resultOf(results, kind, "a.test", "primary", PRIMARY_V6), `${kind} on ${PRIMARY_V6}`);
+        assert.match(resultOf(results, "isolation", "s.test", "primary", PRIMARY_V6).detail, /^refused:/);
+        const table = formatTable(results).split("\n");
+        assert.ok(table.some((l) => /^https\s+a\.test\s+primary\s+primary \[::1\]:\d+\s+PASS\s+200\s/.test(l)), table.join("\n"));
+
+        // Only the IPv6 side serves a certificate from another CA: only its checks fail.
+        const broken = await run(dualStack({ certificates: { "a.test": leaf("a.test", otherCa), "alt.test": leaf("alt.test") } }), {}, {}, edge);
+        assert.deepStrictEqual(failuresAt(broken), [`https a.test@primary ${PRIMARY_V6}`]);
     });
 });
