@@ -1,0 +1,20 @@
+// The render tests' only contact with the project's test helpers (which others may reshape):
+// evaluating a committed stack under mocks.
+import { evaluateEdge } from "../helpers/edge";
+import { stackConfig } from "../helpers/stacks";
+import type { ProgramEvaluation } from "./render";
+
+const evaluations = new Map<string, Promise<ProgramEvaluation>>();
+
+/**
+ * The program for a committed stack file (Pulumi.<stack>.yaml), evaluated under mocks once per
+ * run: callers only read it (edits go to copies).
+ */
+export function evaluateStack(stack: "dev" | "prod"): Promise<ProgramEvaluation> {
+    let evaluation = evaluations.get(stack);
+    if (!evaluation) {
+        evaluation = evaluateEdge(stackConfig(stack));
+        evaluations.set(stack, evaluation);
+    }
+    return evaluation;
+}
