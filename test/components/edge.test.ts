@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { StackConfig } from "../../config";
 import { Evaluation, RegisteredResource, isSecretValue, resolve, reveal } from "../helpers/mocks";
-import { EdgeOutputs, T, chartByRelease, evaluateEdge, gatewayChartPodLabels, gatewayCharts, matchCovers, selects } from "../helpers/edge";
+import { EdgeOutputs, T, chartByRelease, evaluateEdge, evaluateStackEdge, gatewayChartPodLabels, gatewayCharts, matchCovers, selects } from "../helpers/edge";
 import { editedConfig, stackConfig } from "../helpers/stacks";
 
 import { parseStackConfig } from "../../config";
@@ -16,7 +16,7 @@ for (const stack of ["dev", "prod"]) {
         let ev: Evaluation<EdgeOutputs>;
         before(async () => {
             config = stackConfig(stack);
-            ev = await evaluateEdge(config);
+            ev = await evaluateStackEdge(stack);
         });
 
         const dependsOn = (r: RegisteredResource, on: RegisteredResource) => ev.transitiveDependencies(r.urn).has(on.urn);
@@ -235,7 +235,7 @@ for (const stack of ["dev", "prod"]) {
 
 describe("the edge: stack differences and variants", () => {
     it("deploys the sample apps only when samples is on, in a namespace with sidecar injection", async () => {
-        const dev = await evaluateEdge(stackConfig("dev"));
+        const dev = await evaluateStackEdge("dev");
         const ns = dev.ofType(T.namespace).find((n) => n.inputs.metadata.name === "samples");
         assert.strictEqual(ns?.inputs.metadata.labels["istio-injection"], "enabled");
         const services = dev.ofType(T.service).map((s) => s.inputs.metadata.name).sort();
@@ -243,18 +243,18 @@ describe("the edge: stack differences and variants", () => {
         for (const svc of dev.ofType(T.service)) {
             for (const port of svc.inputs.spec.ports) assert.ok(validPortName(port.name), port.name);
         }
-        const prod = await evaluateEdge(stackConfig("prod"));
+        const prod = await evaluateStackEdge("prod");
         assert.strictEqual(prod.ofType(T.deployment).length, 0);
         assert.ok(!prod.ofType(T.namespace).some((n) => n.inputs.metadata.name === "samples"));
     });
 
     it("sizes the control plane for a laptop in dev and for HA in prod", async () => {
-        const dev = chartByRelease(await evaluateEdge(stackConfig("dev")), "istiod");
-        const prod = chartByRelease(await evaluateEdge(stackConfig("prod")), "istiod");
+        const dev = chartByRelease(await evaluateStackEdge("dev"), "istiod");
+        const prod = chartByRelease(await evaluateStackEdge("prod"), "istiod");
         assert.strictEqual(dev.inputs.values.pilot.replicaCount, 1);
         assert.ok(prod.inputs.values.pilot.replicaCount >= 2);
         assert.strictEqual(prod.inputs.values.global.defaultPodDisruptionBudget.enabled, true);
-        const prodGateways = gatewayCharts(await evaluateEdge(stackConfig("prod")));
+        const prodGateways = gatewayCharts(await evaluateStackEdge("prod"));
         for (const gw of prodGateways) {
             assert.ok(gw.inputs.values.replicaCount >= 2);
             assert.deepStrictEqual(gw.inputs.values.podDisruptionBudget, { minAvailable: 1 });
@@ -274,7 +274,7 @@ describe("the edge: stack differences and variants", () => {
     });
 
     it("uses the configured key algorithm for the CA and every leaf", async () => {
-        const ecdsa = await evaluateEdge(stackConfig("dev"));
+        const ecdsa = await evaluateStackEdge("dev");
         for (const key of ecdsa.ofType(T.privateKey)) {
             assert.deepStrictEqual([key.inputs.algorithm, key.inputs.ecdsaCurve], ["ECDSA", "P256"]);
         }
@@ -309,7 +309,7 @@ describe("the edge: stack differences and variants", () => {
     });
 
     it("gives wildcard hosts a usable URL and leaves them out of /etc/hosts", async () => {
-        const ev = await evaluateEdge(stackConfig("prod"));
+        const ev = await evaluateStackEdge("prod");
         const secondary = ev.result.gateways.secondary;
         assert.ok(secondary.urls.includes("https://demo.tools.internal.example.com/"));
         const line = ev.result.etcHosts.find((l: string) => l.startsWith("10.20.0.11 "))!;

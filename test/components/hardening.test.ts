@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../config";
 import { Evaluation, RegisteredResource, isSecretValue, resolve, reveal } from "../helpers/mocks";
-import { EdgeOutputs, T, chartByRelease, evaluateEdge, gatewayChartPodLabels, gatewayCharts, selects } from "../helpers/edge";
+import { EdgeOutputs, T, chartByRelease, evaluateEdge, evaluateStackEdge, gatewayChartPodLabels, gatewayCharts, selects } from "../helpers/edge";
 import { editedConfig, stackConfig } from "../helpers/stacks";
 
 
@@ -51,7 +51,7 @@ function gatewaysConfig(n: number) {
 
 describe("hardening: the internal gateway is really internal", () => {
     let ev: Evaluation<EdgeOutputs>;
-    before(async () => { ev = await evaluateEdge(stackConfig("prod")); });
+    before(async () => { ev = await evaluateStackEdge("prod"); });
 
     it("restricts the secondary gateway's Service to private ranges and keeps client IPs (Local)", () => {
         const ranges = stackConfig("prod").gateways[1].allowedSourceRanges;
@@ -79,7 +79,7 @@ describe("hardening: the internal gateway is really internal", () => {
 describe("hardening: mesh security", () => {
     it("sets mesh-wide mTLS: STRICT in prod, PERMISSIVE in dev, in Istio's root namespace", async () => {
         for (const [stack, mode] of [["prod", "STRICT"], ["dev", "PERMISSIVE"]]) {
-            const ev = await evaluateEdge(stackConfig(stack));
+            const ev = await evaluateStackEdge(stack);
             const [pa] = ev.ofType(T.peerAuthentication);
             assert.deepStrictEqual([pa.inputs.metadata.name, pa.inputs.metadata.namespace, pa.inputs.spec.mtls.mode], ["default", "istio-system", mode]);
             assert.ok(ev.transitiveDependencies(pa.urn).has(chartByRelease(ev, "istiod").urn));
@@ -87,7 +87,7 @@ describe("hardening: mesh security", () => {
     });
 
     it("labels the configured application namespaces for sidecar injection", async () => {
-        const ev = await evaluateEdge(stackConfig("prod"));
+        const ev = await evaluateStackEdge("prod");
         const labelled = ev.ofType(T.namespace).filter((n) => n.inputs.metadata.labels?.["istio-injection"] === "enabled").map((n) => n.inputs.metadata.name);
         assert.deepStrictEqual(labelled.sort(), ["admin", "api", "tools", "web"]);
     });
@@ -95,10 +95,10 @@ describe("hardening: mesh security", () => {
 
 describe("hardening: PKI safety", () => {
     it("protects the CA key and certificate in prod, and nothing else", async () => {
-        const ev = await evaluateEdge(stackConfig("prod"));
+        const ev = await evaluateStackEdge("prod");
         const protectedNames = ev.resources.filter((r) => r.protect).map((r) => r.name).sort();
         assert.deepStrictEqual(protectedNames, ["edge-pki-ca-cert", "edge-pki-ca-key"]);
-        const dev = await evaluateEdge(stackConfig("dev"));
+        const dev = await evaluateStackEdge("dev");
         assert.deepStrictEqual(dev.resources.filter((r) => r.protect), []);
     });
 
@@ -129,7 +129,7 @@ describe("hardening: PKI safety", () => {
 
     for (const stack of ["dev", "prod"]) {
         it(`keeps every private key secret in ${stack}: no plain output, no plain resource input`, async () => {
-            const ev = await evaluateEdge(stackConfig(stack));
+            const ev = await evaluateStackEdge(stack);
             const { gateways, etcHosts, caCertificatePem } = ev.result;
             const outputs = { gateways, etcHosts, caCertificatePem: await resolve(caCertificatePem) };
             assert.deepStrictEqual(plainPrivateKeys(JSON.parse(JSON.stringify(outputs))), []);
@@ -148,7 +148,7 @@ describe("hardening: PKI safety", () => {
 
 describe("hardening: gateways in prod", () => {
     it("sizes, spreads and protects the gateways from config", async () => {
-        const ev = await evaluateEdge(stackConfig("prod"));
+        const ev = await evaluateStackEdge("prod");
         const primary = chartByRelease(ev, "istio-ingress-primary").inputs.values;
         assert.deepStrictEqual(primary.autoscaling, { enabled: true, minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 75 });
         assert.strictEqual(primary.replicaCount, 3);
@@ -166,7 +166,7 @@ describe("hardening: gateways in prod", () => {
 
 describe("hardening: a minimal, parallel resource graph", () => {
     let ev: Evaluation<EdgeOutputs>;
-    before(async () => { ev = await evaluateEdge(stackConfig("prod")); });
+    before(async () => { ev = await evaluateStackEdge("prod"); });
 
     it("installs MetalLB and Istio in parallel", () => {
         const metallb = descendants(ev, component(ev, "istio-metallb-ingress:metallb:MetalLb", "edge-metallb"));

@@ -74,3 +74,19 @@ export function gatewayCharts(ev: Evaluation<unknown>): RegisteredResource[] {
 }
 
 export { selects, matchCovers };
+
+const stackEvaluations = new Map<string, Promise<Evaluation<EdgeOutputs>>>();
+
+/**
+ * The edge of a committed stack file, evaluated once per test process: most tests only read it.
+ * Tests that need a fresh evaluation (determinism, provider overrides) call evaluateEdge.
+ */
+export function evaluateStackEdge(stack: string): Promise<Evaluation<EdgeOutputs>> {
+    if (!stackEvaluations.has(stack)) {
+        // Imported lazily: stacks.ts reads the stack files from disk.
+        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        const { stackConfig } = require("./stacks") as typeof import("./stacks");
+        stackEvaluations.set(stack, evaluateEdge(stackConfig(stack)));
+    }
+    return stackEvaluations.get(stack)!;
+}

@@ -1,14 +1,13 @@
 import * as assert from "assert";
 import { allPolicies } from "../../policy/policies";
 import { StackResource } from "../../policy/lib/model";
-import { T, evaluateEdge } from "../helpers/edge";
+import { T, evaluateStackEdge } from "../helpers/edge";
 import { reveal } from "../helpers/mocks";
-import { stackConfig } from "../helpers/stacks";
 import { runPolicy } from "./harness";
 
 /** The program's resources as the policy host would hand them to the pack. */
 async function programResources(stack: string): Promise<StackResource[]> {
-    const ev = await evaluateEdge(stackConfig(stack));
+    const ev = await evaluateStackEdge(stack);
     return ev.resources.map((r) => ({
         type: r.type, props: reveal(r.inputs), urn: r.urn, name: r.name,
         ...(r.parent ? { parent: { urn: r.parent } } : {}),

@@ -1,7 +1,6 @@
 // The render tests' only contact with the project's test helpers (which others may reshape):
 // evaluating a committed stack under mocks.
-import { evaluateEdge } from "../helpers/edge";
-import { stackConfig } from "../helpers/stacks";
+import { evaluateStackEdge } from "../helpers/edge";
 import type { ProgramEvaluation } from "./render";
 
 const evaluations = new Map<string, Promise<ProgramEvaluation>>();
@@ -13,7 +12,7 @@ const evaluations = new Map<string, Promise<ProgramEvaluation>>();
 export function evaluateStack(stack: "dev" | "prod"): Promise<ProgramEvaluation> {
     let evaluation = evaluations.get(stack);
     if (!evaluation) {
-        evaluation = evaluateEdge(stackConfig(stack));
+        evaluation = evaluateStackEdge(stack);
         evaluations.set(stack, evaluation);
     }
     return evaluation;
