@@ -198,12 +198,20 @@ export function parseQuantity(text: string): number {
     return Number(match[1]) * QUANTITY_SUFFIX[match[2] ?? ""];
 }
 
+/**
+ * Istio's gateway chart keeps its own default limits when a user sets requests only (Helm merges
+ * our map over its own): requests above them give pods the API server rejects.
+ */
+export const GATEWAY_CHART_DEFAULT_LIMITS = { cpu: "2000m", memory: "1024Mi" };
+
 /** Limits below requests are rejected by the API server; say so before anything is created. */
-function checkResources(resources: ResourceRequirements, at: string, problems: string[]): void {
-    if (!resources.limits) return;
+function checkResources(resources: ResourceRequirements, at: string, problems: string[], defaultLimits?: { cpu: string; memory: string }): void {
     for (const kind of ["cpu", "memory"] as const) {
-        if (parseQuantity(resources.limits[kind]) < parseQuantity(resources.requests[kind])) {
-            problems.push(`${at}.limits.${kind}: ${show(resources.limits[kind])} is less than requests.${kind} (${show(resources.requests[kind])}); a limit must be at least the request`);
+        const limit = resources.limits?.[kind];
+        if (limit !== undefined && parseQuantity(limit) < parseQuantity(resources.requests[kind])) {
+            problems.push(`${at}.limits.${kind}: ${show(limit)} is less than requests.${kind} (${show(resources.requests[kind])}); a limit must be at least the request`);
+        } else if (limit === undefined && defaultLimits && parseQuantity(defaultLimits[kind]) < parseQuantity(resources.requests[kind])) {
+            problems.push(`${at}.requests.${kind}: ${show(resources.requests[kind])} is more than the gateway chart's default limit (${defaultLimits[kind]}), which applies while ${at}.limits is not set; set ${at}.limits.${kind} to at least the request`);
         }
     }
 }
@@ -219,7 +227,7 @@ function checkGatewaySettings(spec: EdgeSpec, problems: string[]): void {
         if (gw.autoscaling && gw.autoscaling.minReplicas > gw.autoscaling.maxReplicas) {
             problems.push(`${at}.autoscaling.minReplicas: ${gw.autoscaling.minReplicas} is more than maxReplicas (${gw.autoscaling.maxReplicas}); valid: minReplicas ≤ maxReplicas`);
         }
-        checkResources(gw.resources, `${at}.resources`, problems);
+        checkResources(gw.resources, `${at}.resources`, problems, GATEWAY_CHART_DEFAULT_LIMITS);
         (gw.allowedSourceRanges ?? []).forEach((cidr, i) => {
             const rat = `${at}.allowedSourceRanges[${i}]`;
             if (/\s/.test(cidr)) {

@@ -102,3 +102,12 @@ describe("config: stack files", () => {
         assert.ok(!problems.join("\n").includes("12345678"));
     });
 });
+
+describe("model: gateway resources against the chart's own defaults", () => {
+    it("rejects requests above the gateway chart's default limits when no limits are set", () =>
+        oneProblem(dev((raw) => { raw.gateways[0].resources = { requests: { cpu: "3", memory: "256Mi" } }; }),
+            /^gateways\[0\]\.resources\.requests\.cpu: "3" is more than the gateway chart's default limit \(2000m\)/, /set gateways\[0\]\.resources\.limits\.cpu/));
+    it("accepts the same requests with limits of their own", () => {
+        parseStackConfig(dev((raw) => { raw.gateways[0].resources = { requests: { cpu: "3", memory: "2Gi" }, limits: { cpu: "4", memory: "2Gi" } }; }));
+    });
+});
