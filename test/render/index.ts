@@ -35,6 +35,10 @@ export async function renderEvaluation(evaluation: ProgramEvaluation): Promise<R
 export async function renderForTest(evaluation: ProgramEvaluation, test: Mocha.Context): Promise<RenderSet> {
     const result = await renderEvaluation(evaluation);
     if ("missing" in result) {
+        // CI must prove the charts, not skip them: there a missing chart is a failure.
+        if (process.env.INGRESS_REQUIRE_RENDER === "1") {
+            assert.fail(`render tests cannot run: ${result.missing.join("; ")} (INGRESS_CHARTS_DIR=${process.env.INGRESS_CHARTS_DIR ?? "unset"})`);
+        }
         announceMissingCharts(result.missing);
         test.skip();
     }
