@@ -1,10 +1,21 @@
-// The Pulumi program: read the stack config, build the edge, export what people need.
+// The Pulumi program: read the stack config, check the cluster, build the edge, export what people need.
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { runPreflight } from "./cluster/run";
 import { Edge, EdgeArgs } from "./components";
-import { readStackConfig } from "./config";
+import { parseStackConfig, programSettings, readStackConfig } from "./config";
 
-// Throws a ConfigError (printed as a plain message) listing every problem, before any resource exists.
-const edge = new Edge("edge", { ...(readStackConfig(pulumi.runtime.allConfig(), pulumi.getProject()) as EdgeArgs), legacyNames: true });
+// Every problem of the config, as one plain message, before anything is registered.
+const raw = readStackConfig(pulumi.runtime.allConfig(), pulumi.getProject());
+parseStackConfig(raw);
+const settings = programSettings(raw);
+if (settings.preflight) runPreflight(new pulumi.Config("kubernetes").get("context"));
+
+// Render mode: every object goes to YAML files instead of the cluster.
+const providers = settings.renderDirectory
+    ? [new k8s.Provider("render", { renderYamlToDirectory: settings.renderDirectory })]
+    : undefined;
+const edge = new Edge("edge", { ...(raw as EdgeArgs), legacyNames: true }, { providers });
 
 /** Per gateway: its MetalLB IP(s), hosts, https:// URLs and ready `curl --resolve` checks. */
 export const gateways = edge.gateways;

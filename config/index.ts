@@ -9,6 +9,7 @@ import { withDefaults } from "./defaults";
 import { ConfigError, PROJECT } from "./errors";
 import { describeSchemaError } from "./messages";
 import { stackConfigSchema } from "./schema";
+import { renderDirectoryProblems } from "./program";
 import { misspeltProjectKeys, rawConfigFrom } from "./stackFile";
 
 export { ConfigError, PROJECT } from "./errors";
@@ -16,6 +17,7 @@ export { DEFAULTS, withDefaults } from "./defaults";
 export { flatConfigFrom, rawConfigFrom, misspeltProjectKeys } from "./stackFile";
 export { stackConfigSchema } from "./schema";
 export { missingChartFiles } from "./charts";
+export { ProgramSettings, programSettings, renderDirectoryProblems } from "./program";
 export type { EdgeSpec } from "../model/types";
 /** The validated stack config: the model's EdgeSpec. */
 export type StackConfig = EdgeSpec;
@@ -69,6 +71,7 @@ export function checkStackConfig(raw: Record<string, unknown>, options: { baseDi
     const spec = withDefaults(raw);
     problems.push(...validateEdge(spec));
     if (problems.length === 0) problems.push(...missingChartFiles(spec, options.baseDir));
+    if (typeof raw.renderDirectory === "string") problems.push(...renderDirectoryProblems(raw.renderDirectory, options.baseDir));
     return { spec, problems };
 }
 

@@ -210,6 +210,12 @@ export const stackConfigSchema = {
                 },
             },
         },
+        renderDirectory: {
+            type: "string",
+            minLength: 1,
+            description: "a folder to write every object to as YAML instead of applying it (render mode)",
+        },
+        preflight: { type: "boolean", description: "read the cluster before deploying and stop early on what breaks MetalLB" },
         samples: {
             oneOf: [
                 { type: "boolean" },

@@ -9,3 +9,4 @@ export * from "./values";
 export * from "./validate";
 export * from "./plan";
 export * from "./ca";
+export * from "./preflight";

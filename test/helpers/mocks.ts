@@ -14,6 +14,10 @@ export interface RegisteredResource {
     dependencies: string[];
     /** The `protect` resource option. */
     protect: boolean;
+    /** The provider reference (`<urn>::<id>`) a custom resource is registered with, if explicit. */
+    provider: string;
+    /** Alias URNs the resource was registered with. */
+    aliases: string[];
     inputs: Record<string, any>;
 }
 
@@ -77,6 +81,8 @@ export async function evaluate<T>(build: () => T, stack = "test", provider: Prov
             parent: req.getParent(),
             dependencies: [...new Set([...req.getDependenciesList(), ...propertyDeps])],
             protect: req.getProtect(),
+            provider: req.getProvider(),
+            aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() ?? String(a)),
             inputs: {},
         });
         return register(req, callback);
