@@ -239,7 +239,7 @@ describe("config: bad input is rejected with the key, the value and what is vali
         {
             title: "an unknown top-level key (typo)",
             edit: (raw) => { raw.gateway = raw.gateways; },
-            expect: [/^gateway:/, /unknown key "gateway" \(did you mean "gateways"\?\)/, /valid keys here: metallb, istio, pki, gateways, samples/],
+            expect: [/^gateway:/, /unknown key "gateway" \(did you mean "gateways"\?\)/, /valid keys here: metallb, istio, pki, gateways, /],
         },
         {
             title: "an unknown nested key (typo)",

@@ -1,6 +1,9 @@
 // The plan, tested directly: names unique by construction, every collision a user can write,
 // namespaces planned once, probes for wildcards, routes in Istio's order. No Pulumi here.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { parseStackConfig } from "../../config";
 import { EdgePlan, planEdge } from "../../model/plan";
 import { uniqueNames } from "../../model/names";
@@ -152,8 +155,14 @@ describe("model: the plan", () => {
     });
 
     it("installs charts from a local folder as <folder>/<chart>-<version>.tgz, and from oci:// registries", () => {
-        const local = planEdge(parseStackConfig({ metallb: { ...pools, repository: "./test/fixtures/charts" }, gateways: [gateway("g", "10.0.0.1", ["a.example.com"])] }, { baseDir: process.cwd() }));
-        assert.deepStrictEqual(local.metallb.release.location, { kind: "file", path: "./test/fixtures/charts/metallb-0.16.1.tgz", version: "0.16.1" });
+        // The folder must hold the chart file: the one check that reads the disk.
+        const base = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-"));
+        fs.mkdirSync(path.join(base, "charts"));
+        fs.writeFileSync(path.join(base, "charts", "metallb-0.16.1.tgz"), "");
+        const local = planEdge(parseStackConfig({ metallb: { ...pools, repository: "./charts" }, gateways: [gateway("g", "10.0.0.1", ["a.example.com"])] }, { baseDir: base }));
+        assert.deepStrictEqual(local.metallb.release.location, { kind: "file", path: "./charts/metallb-0.16.1.tgz", version: "0.16.1" });
+        assert.throws(() => parseStackConfig({ metallb: { ...pools, repository: "./elsewhere" }, gateways: [gateway("g", "10.0.0.1", ["a.example.com"])] }, { baseDir: base }),
+            /metallb\.repository: "\.\/elsewhere" has no metallb-0\.16\.1\.tgz .*the folder does not exist/);
         const oci = plan({ istio: { repository: "oci://registry.example.com/istio/" }, gateways: [gateway("g", "10.0.0.1", ["a.example.com"])] });
         assert.deepStrictEqual(oci.istio.istiod.location, { kind: "oci", chart: "oci://registry.example.com/istio/istiod", version: "1.30.3" });
     });
