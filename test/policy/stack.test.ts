@@ -4,7 +4,7 @@ import {
     servicePortNaming, unreachableRoutes, virtualServiceGatewaysResolve, virtualServiceSplitOverlap,
 } from "../../policy/policies";
 import { StackResource } from "../../policy/lib/model";
-import { resource, runStackPolicy } from "./harness";
+import { resource, runStackPolicy, unknownField } from "./harness";
 
 // A small stack of two gateways installed from Istio's gateway chart, as our program builds it.
 const chart = (gw: string, extra: object = {}) => resource("kubernetes:helm.sh/v4:Chart", {
@@ -228,19 +228,6 @@ describe("policy istio-virtualservice-unreachable-routes", () => {
 });
 
 describe("stack policies with values unknown during preview", () => {
-    /** Props whose `field` is not known yet: reading it throws the policy SDK's UnknownValueError. */
-    function unknownField(props: Record<string, any>, field: string): Record<string, any> {
-        return new Proxy(props, {
-            get(target, key) {
-                if (key === field) {
-                    const error = new Error("unknown value");
-                    error.name = "UnknownValueError";
-                    throw error;
-                }
-                return target[key as string];
-            },
-        });
-    }
 
     for (const policy of every) {
         it(`${policy.name} neither crashes nor reports on an unknown spec`, async () => {
