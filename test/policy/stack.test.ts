@@ -228,7 +228,6 @@ describe("policy istio-virtualservice-unreachable-routes", () => {
 });
 
 describe("stack policies with values unknown during preview", () => {
-
     for (const policy of every) {
         it(`${policy.name} neither crashes nor reports on an unknown spec`, async () => {
             const stack = goodStack().map((r) => (/Gateway$|VirtualService$|IPAddressPool$/.test(r.type) ? { ...r, props: unknownField(r.props, "spec") } : r));
