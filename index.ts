@@ -7,7 +7,7 @@ import { parseStackConfig, programSettings, readStackConfig } from "./config";
 
 // Every problem of the config, as one plain message, before anything is registered.
 const raw = readStackConfig(pulumi.runtime.allConfig(), pulumi.getProject());
-parseStackConfig(raw);
+parseStackConfig(raw, { stack: pulumi.getStack() });
 const settings = programSettings(raw);
 if (settings.preflight) runPreflight(new pulumi.Config("kubernetes").get("context"));
 
@@ -25,3 +25,7 @@ export const caCertificatePem = edge.caCertificatePem;
 export const etcHosts = edge.etcHosts;
 export const metallbNamespace = edge.metallbNamespace;
 export const gatewayNamespace = edge.gatewayNamespace;
+/** Per observability addon that is on: its https:// URL, host and gateway. */
+export const addons = edge.addons;
+/** Grafana's admin password (secret): `pulumi stack output --show-secrets grafanaAdminPassword`. */
+export const grafanaAdminPassword = edge.grafanaAdminPassword;

@@ -7,9 +7,13 @@ import type { EdgeSpec, ExtraValues, ResourceRequirements } from "../model/types
 import { validateEdge } from "../model/validate";
 import { CertificateAuthority, ExistingCa } from "./certificateAuthority";
 import { IngressGateway } from "./ingressGateway";
+import { GatewayApiCrds, serverSideApplyProblems } from "./gatewayApiCrds";
+import { GatewayApiGateway } from "./gatewayApiGateway";
 import { IstioMesh } from "./istioMesh";
 import { MetalLb } from "./metallb";
 import { SampleApps } from "./sampleApps";
+import { AddonsArgs, Observability } from "./observability";
+import { mergeValues } from "../model/values";
 
 /** A route of a gateway: a path match sent to a Service. */
 export interface EdgeRouteArgs {
@@ -75,6 +79,12 @@ export interface EdgeArgs {
     };
     gateways: EdgeGatewayArgs[];
     samples?: boolean | { enabled?: boolean; namespace?: string };
+    /** "istio" (default): Istio Gateway, VirtualServices and the gateway chart; "gateway-api": the Kubernetes Gateway API. */
+    api?: "istio" | "gateway-api";
+    /** The Gateway API CRDs, in gateway-api mode: installed (default) at a pinned release, or managed elsewhere. */
+    gatewayApi?: { crds?: { manage?: boolean; version?: string; repository?: string } };
+    /** Observability addons (Prometheus, Grafana, Kiali, tracing), served on one gateway; all off by default. */
+    addons?: AddonsArgs;
     /**
      * Keep the resources of stacks made by version 0.1 of this program, whose components sat at
      * the stack's root under the names metallb, istio, pki, samples and each gateway's name.
@@ -123,8 +133,9 @@ function checkArgs(name: string, args: EdgeArgs): { spec: EdgeSpec; deferred: nu
             return { ...gw, ip: ips.map(() => PLACEHOLDER_IP) };
         }),
     }));
-    const { spec, problems } = checkStackConfig(raw);
+    const { spec, problems } = checkStackConfig(raw, { stack: pulumi.getStack() });
     const kept = problems.filter((p) => !deferred.some((g) => p.startsWith(`gateways[${g}].ip`)));
+    if (spec?.api === "gateway-api" && spec.gatewayApi?.crds.manage) kept.push(...serverSideApplyProblems());
     if (kept.length > 0 || !spec) throw new ConfigError(kept, `args of Edge ${name}`);
     spec.pki.bringYourOwnCa = args.pki?.bringYourOwnCa !== undefined;
     return { spec, deferred };
@@ -145,7 +156,17 @@ export class Edge extends pulumi.ComponentResource {
     readonly mesh: IstioMesh;
     readonly ca: CertificateAuthority;
     readonly ingressGateways: IngressGateway[];
+    /** The gateways in gateway-api mode (empty in Istio mode, where ingressGateways has them). */
+    readonly gatewayApiGateways: GatewayApiGateway[] = [];
+    /** The Gateway API CRDs, when the edge installs them (gateway-api mode). */
+    readonly gatewayApiCrds?: GatewayApiCrds;
     readonly samples?: SampleApps;
+    /** Present when any addon is on. */
+    readonly observability?: Observability;
+    /** Per addon that is on: its https:// URL, host and gateway. */
+    readonly addons: pulumi.Output<Record<string, { url: string; host: string; gateway: string }>>;
+    /** Grafana's `admin` password (secret), when Grafana is on. */
+    readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** Per gateway: its IPs, hosts, https:// URLs and ready `curl --resolve` checks. */
     readonly gateways: pulumi.Output<Record<string, GatewayOutputs>>;
     /** The private CA's certificate (public): what clients must trust. */
@@ -177,6 +198,11 @@ export class Edge extends pulumi.ComponentResource {
             values: args.metallb.values,
         }, child("metallb", "metallb:MetalLb"));
 
+        // Before istiod, which reads them when it starts.
+        if (plan.gatewayApi?.crds) {
+            this.gatewayApiCrds = new GatewayApiCrds(`${name}-gateway-api-crds`, { version: plan.gatewayApi.crds.version, repository: spec.gatewayApi!.crds.repository }, { parent: this });
+        }
+
         this.mesh = new IstioMesh(`${name}-istio`, {
             version: spec.istio.version,
             repository: spec.istio.repository,
@@ -185,7 +211,14 @@ export class Edge extends pulumi.ComponentResource {
             istiod: spec.istio.istiod,
             mtlsMode: spec.istio.mtlsMode,
             meshNamespaces: spec.istio.meshNamespaces,
-            values: { base: args.istio?.values?.base, istiod: args.istio?.values?.istiod },
+            ...(plan.gatewayApi ? { prerequisites: this.gatewayApiCrds ? [this.gatewayApiCrds] : [], istiodValues: plan.gatewayApi.istiodValues } : {}),
+            values: {
+                base: args.istio?.values?.base,
+                // With tracing on, istiod also learns the tracing backend (a mesh extension provider).
+                istiod: plan.addons?.tracing
+                    ? pulumi.output(args.istio?.values?.istiod ?? {}).apply((extra) => mergeValues(plan.addons!.meshValues, extra))
+                    : args.istio?.values?.istiod,
+            },
         }, child("istio", "istio:IstioMesh"));
 
         this.ca = new CertificateAuthority(`${name}-pki`, {
@@ -212,7 +245,7 @@ export class Edge extends pulumi.ComponentResource {
             return ips;
         });
 
-        this.ingressGateways = plan.gateways.map((gw, g) => {
+        this.ingressGateways = plan.gatewayApi ? [] : plan.gateways.map((gw, g) => {
             const ids = new Set(gw.certificates.map((c) => c.id));
             return new IngressGateway(`${name}-${gw.componentName}`, {
                 plan: gw,
@@ -231,7 +264,48 @@ export class Edge extends pulumi.ComponentResource {
             this.samples = new SampleApps(`${name}-samples`, { namespace: plan.samples.namespace, dependsOn: [this.mesh.istiod] }, child("samples", "samples:SampleApps"));
         }
 
-        this.gateways = pulumi.all(this.ingressGateways.map((g) => pulumi.all([g.ips, g.endpoints]))).apply((all) =>
+        // Addon hosts and routes are already in their gateway's plan; this installs the addons themselves.
+        if (plan.addons) {
+            this.observability = new Observability(`${name}-observability`, {
+                plan: plan.addons,
+                dependsOn: { controlPlane: [this.mesh.istiod], namespace: plan.addons.createNamespace ? [] : [this.mesh.namespace] },
+            }, { parent: this });
+            this.grafanaAdminPassword = this.observability.grafanaAdminPassword;
+        }
+        this.addons = pulumi.output(this.observability?.urls ?? {});
+
+        if (plan.gatewayApi) {
+            if (plan.gatewayApi.minTlsVersion === "TLSV1_3" && plan.gateways.some((gw) => gw.spec.minTlsVersion !== "TLSV1_3")) {
+                pulumi.log.warn(`gateway-api mode: Istio has no per-listener minimum TLS version, so every gateway gets the strictest configured, TLSV1_3 (mesh-wide tlsDefaults)`, this);
+            }
+            const created: Record<string, pulumi.Resource> = {
+                [spec.istio.namespace]: this.mesh.namespace,
+                [spec.istio.gatewayNamespace]: this.mesh.gatewayNamespace,
+                ...Object.fromEntries(spec.istio.meshNamespaces.map((n, i) => [n, this.mesh.meshNamespaces[i]])),
+                ...(this.samples ? { [plan.samples!.namespace]: this.samples.namespace } : {}),
+                ...(plan.addons && this.observability?.namespace ? { [plan.addons.namespace]: this.observability.namespace } : {}),
+            };
+            this.gatewayApiGateways = plan.gateways.map((gw, g) => {
+                const ids = new Set(gw.certificates.map((c) => c.id));
+                return new GatewayApiGateway(`${name}-${gw.componentName}`, {
+                    plan: gw,
+                    objects: plan.gatewayApi!.gateways[g],
+                    ips: allIps ? allIps.apply((ips) => ips[g]) : undefined,
+                    dependsOn: {
+                        crds: this.gatewayApiCrds ? [this.gatewayApiCrds] : [],
+                        controlPlane: [this.mesh.istiod],
+                        loadBalancer: this.metallb.ready,
+                        credentials: this.ca.certificates.filter((c) => ids.has(c.spec.id)).map((c) => c.secret),
+                        namespace: [this.mesh.gatewayNamespace],
+                        namespaces: created,
+                    },
+                }, { parent: this });
+            });
+        }
+        const gatewayParts: { ips: pulumi.Output<string[]>; endpoints: pulumi.Output<{ url: string; curl: string; host: string; probeHost: string; routed: boolean }[]> }[] =
+            plan.gatewayApi ? this.gatewayApiGateways : this.ingressGateways;
+
+        this.gateways = pulumi.all(gatewayParts.map((g) => pulumi.all([g.ips, g.endpoints]))).apply((all) =>
             Object.fromEntries(plan.gateways.map((gw, g) => {
                 const [ips, endpoints] = all[g];
                 return [gw.spec.name, {
@@ -245,7 +319,7 @@ export class Edge extends pulumi.ComponentResource {
                 }];
             })));
         this.caCertificatePem = this.ca.certificatePem;
-        this.etcHosts = pulumi.all(this.ingressGateways.map((g) => g.ips)).apply((all) => all
+        this.etcHosts = pulumi.all(gatewayParts.map((g) => g.ips)).apply((all) => all
             .flatMap((ips, g) => ips.map((ip) => [ip, ...plan.gateways[g].spec.hosts.filter((h) => !h.startsWith("*."))]))
             .filter((line) => line.length > 1)
             .map((line) => line.join(" ")));
@@ -255,6 +329,7 @@ export class Edge extends pulumi.ComponentResource {
         this.registerOutputs({
             gateways: this.gateways, caCertificatePem: this.caCertificatePem, etcHosts: this.etcHosts,
             metallbNamespace: this.metallbNamespace, gatewayNamespace: this.gatewayNamespace,
+            addons: this.addons, grafanaAdminPassword: this.grafanaAdminPassword,
         });
     }
 }

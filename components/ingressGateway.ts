@@ -106,7 +106,7 @@ export class IngressGateway extends pulumi.ComponentResource {
             spec: args.namespace === undefined
                 ? vs.spec
                 : ns.apply((n) => ({ ...vs.spec, gateways: [`${n}/${plan.gateway.name}`] })),
-        }, { parent: this, dependsOn: istioObjectDeps }));
+        }, { parent: this, dependsOn: vs.afterGateway ? [...istioObjectDeps, this.gatewayObject] : istioObjectDeps }));
 
         this.hosts = [...gw.hosts];
         this.endpoints = this.ips.apply((ips) => plan.endpoints.map((e) => ({

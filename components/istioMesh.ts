@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, locateChart } from "../model/charts";
 import { PACKAGE } from "../model/names";
 import type { ExtraValues, ResourceRequirements } from "../model/types";
-import { istioBaseValues, istiodValues } from "../model/values";
+import { istioBaseValues, istiodValues, mergeValues } from "../model/values";
 import { chartArgs } from "./chart";
 
 /** Inputs of {@link IstioMesh}. */
@@ -27,6 +27,10 @@ export interface IstioMeshArgs {
     meshNamespaces?: string[];
     /** Helm values merged over the program's, per chart. */
     values?: { base?: pulumi.Input<ExtraValues>; istiod?: pulumi.Input<ExtraValues> };
+    /** Installed before istiod, so that istiod finds them when it starts (the Gateway API CRDs). */
+    prerequisites?: pulumi.Resource[];
+    /** istiod values the program needs beyond its defaults (Gateway API mode's mesh-wide TLS minimum); `values.istiod` is merged over them. */
+    istiodValues?: Record<string, unknown>;
 }
 
 /** Istio's control plane from the official charts, in the order they need: `base` → `istiod`. */
@@ -66,8 +70,8 @@ export class IstioMesh extends pulumi.ComponentResource {
 
         this.istiod = new k8s.helm.v4.Chart(`${name}-istiod`, chartArgs(
             "istiod", namespace, locateChart(repository, CHARTS.istiod.chart, version),
-            pulumi.output(args.values?.istiod ?? {}).apply((extra) => istiodValues({ namespace, istiod }, extra)),
-        ), { parent: this, dependsOn: [this.base] });
+            pulumi.output(args.values?.istiod ?? {}).apply((extra) => istiodValues({ namespace, istiod }, args.istiodValues ? mergeValues(args.istiodValues, extra) : extra)),
+        ), { parent: this, dependsOn: [this.base, ...(args.prerequisites ?? [])] });
 
         // In Istio's root namespace, named "default": the mesh-wide policy.
         this.peerAuthentication = new k8s.apiextensions.CustomResource(`${name}-mtls`, {

@@ -10,6 +10,9 @@ export function missingChartFiles(spec: EdgeSpec, baseDir = process.cwd()): stri
     const wanted = [
         { key: "metallb", repository: spec.metallb.repository, chart: CHARTS.metallb.chart, version: spec.metallb.version },
         ...[CHARTS.istioBase, CHARTS.istiod, CHARTS.istioGateway].map((c) => ({ key: "istio", repository: spec.istio.repository, chart: c.chart, version: spec.istio.version })),
+        ...(["prometheus", "grafana", "kiali"] as const).filter((name) => spec.addons?.[name].enabled).map((name) => ({
+            key: `addons.${name}`, repository: spec.addons![name].repository, chart: CHARTS[name].chart, version: spec.addons![name].version,
+        })),
     ];
     const problems: string[] = [];
     for (const w of wanted) {

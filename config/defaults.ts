@@ -2,6 +2,8 @@
 // step that fills them in: schema-valid raw config in, the model's EdgeSpec out.
 import { CHARTS } from "../model/charts";
 import type { EdgeSpec, KeyAlgorithm } from "../model/types";
+import { withAddonDefaults } from "./addonsDefaults";
+import { withGatewayApiDefaults } from "./gatewayApiDefaults";
 
 export const DEFAULTS = {
     metallb: {
@@ -109,5 +111,7 @@ export function withDefaults(raw: Raw): EdgeSpec {
             enabled: samples.enabled ?? (typeof raw.samples === "object" ? true : DEFAULTS.samples.enabled),
             namespace: samples.namespace ?? DEFAULTS.samples.namespace,
         },
+        addons: withAddonDefaults(raw.addons, istio.namespace ?? DEFAULTS.istio.namespace),
+        ...withGatewayApiDefaults(raw),
     };
 }

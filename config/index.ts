@@ -4,7 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import Ajv, { ErrorObject } from "ajv";
 import type { EdgeSpec } from "../model/types";
 import { validateEdge } from "../model/validate";
+import { addonStackProblems } from "../model/addons";
 import { missingChartFiles } from "./charts";
+import { missingGatewayApiManifest } from "./gatewayApi";
 import { withDefaults } from "./defaults";
 import { ConfigError, PROJECT } from "./errors";
 import { describeSchemaError } from "./messages";
@@ -61,7 +63,7 @@ function conflicts(raw: Record<string, any>): string[] {
  * Every problem of raw config values (JSON-decoded, keyed without the project prefix), and the
  * edge with every default filled in when the shape allowed filling them.
  */
-export function checkStackConfig(raw: Record<string, unknown>, options: { baseDir?: string } = {}): { spec?: EdgeSpec; problems: string[] } {
+export function checkStackConfig(raw: Record<string, unknown>, options: { baseDir?: string; stack?: string } = {}): { spec?: EdgeSpec; problems: string[] } {
     if (!validateShape(raw)) {
         return { problems: schemaProblems(validateShape.errors ?? []) };
     }
@@ -70,13 +72,16 @@ export function checkStackConfig(raw: Record<string, unknown>, options: { baseDi
     if (problems.length > 0) return { problems };
     const spec = withDefaults(raw);
     problems.push(...validateEdge(spec));
+    // Rules that depend on which stack this is (no anonymous Kiali on a production stack).
+    if (options.stack !== undefined) problems.push(...addonStackProblems(spec, options.stack));
     if (problems.length === 0) problems.push(...missingChartFiles(spec, options.baseDir));
+    if (problems.length === 0) problems.push(...missingGatewayApiManifest(spec, options.baseDir));
     if (typeof raw.renderDirectory === "string") problems.push(...renderDirectoryProblems(raw.renderDirectory, options.baseDir));
     return { spec, problems };
 }
 
 /** Like {@link checkStackConfig}, but throws a ConfigError listing every problem. */
-export function parseStackConfig(raw: Record<string, unknown>, options: { baseDir?: string } = {}): EdgeSpec {
+export function parseStackConfig(raw: Record<string, unknown>, options: { baseDir?: string; stack?: string } = {}): EdgeSpec {
     const { spec, problems } = checkStackConfig(raw, options);
     if (problems.length > 0 || !spec) throw new ConfigError(problems);
     return spec;

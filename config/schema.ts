@@ -1,6 +1,8 @@
 // The JSON schema of the stack config: the shape of every key, before the model's cross-key checks
 // (model/validate.ts). Every object forbids unknown keys so that a typo fails with a clear message.
 // Each key's `description` is what the README's config reference says of it (a test holds them together).
+import { addonsSchema } from "./addonsSchema";
+import { gatewayApiSchemaProperties } from "./gatewayApiSchema";
 
 const dnsLabel = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 
@@ -227,5 +229,7 @@ export const stackConfigSchema = {
             ],
             description: "true, or { enabled, namespace } to pick the sample apps' namespace",
         },
+        addons: addonsSchema({ chartVersion, namespace, repository, extraValues }),
+        ...gatewayApiSchemaProperties,
     },
 } as const;

@@ -8,5 +8,7 @@ export * from "./routes";
 export * from "./values";
 export * from "./validate";
 export * from "./plan";
+export * from "./addons";
+export * from "./gatewayApi";
 export * from "./ca";
 export * from "./preflight";

@@ -7,7 +7,9 @@ import {
 } from "./names";
 import { routesByHost } from "./routes";
 import type { EdgeSpec, GatewaySpec, RouteSpec } from "./types";
-import { gatewayChartValues, istioBaseValues, istiodValues, metallbValues } from "./values";
+import { gatewayChartValues, istioBaseValues, istiodValues, mergeValues, metallbValues } from "./values";
+import { AddonsPlan, addonHosts, planAddons, withAddonRoutes } from "./addons";
+import { GatewayApiPlan, planGatewayApi } from "./gatewayApi";
 
 export interface PlannedRelease {
     /** Helm release name. */
@@ -53,6 +55,8 @@ export interface PlannedVirtualService {
         gateways: string[];
         http: { name: string; match: { uri: Record<string, string> }[]; route: { destination: { host: string; port: { number: number } } }[] }[];
     };
+    /** Created only once its Gateway exists (an addon UI's route). */
+    afterGateway?: boolean;
 }
 
 /** What a person (and `npm run verify`) needs to reach one host. */
@@ -93,6 +97,10 @@ export interface EdgePlan {
     samples?: { namespace: string };
     /** Lines for /etc/hosts (wildcard hosts cannot be listed there and are left out). */
     etcHosts: string[];
+    /** The observability addons, when any is on (their hosts and routes are in their gateway's plan). */
+    addons?: AddonsPlan;
+    /** The Gateway API objects that build the gateways, when `api` is "gateway-api". */
+    gatewayApi?: GatewayApiPlan;
 }
 
 /** Components at the top of an edge whose children a gateway component's names must not meet. */
@@ -109,10 +117,12 @@ function certificateRequests(spec: EdgeSpec) {
  * HTTPS port names per Gateway, VirtualService names and child keys.
  */
 function planNames(spec: EdgeSpec) {
+    // Only stacks with addons have the "observability" component: names of stacks without stay as they were.
+    const fixed = [...FIXED_COMPONENTS, ...(addonHosts(spec).length > 0 ? ["observability"] : [])];
     const components = uniqueNames([
-        ...FIXED_COMPONENTS.map((c) => ({ identity: `component ${c}`, readable: c, fixed: true })),
+        ...fixed.map((c) => ({ identity: `component ${c}`, readable: c, fixed: true })),
         ...spec.gateways.map((gw) => ({ identity: `gateway ${gw.name}`, readable: gw.name })),
-    ]).slice(FIXED_COMPONENTS.length);
+    ]).slice(fixed.length);
 
     const certs = certificateRequests(spec);
     // The CA's own resources are "<pki>-ca-key" and "<pki>-ca-cert": a leaf may not take id "ca".
@@ -172,7 +182,11 @@ export function addressForUrl(ip: string): string {
 }
 
 /** Turns a validated edge into the plan of every object. The spec must have passed validateEdge. */
-export function planEdge(spec: EdgeSpec): EdgePlan {
+export function planEdge(configured: EdgeSpec): EdgePlan {
+    // Addon hosts are planned as hosts (and routes) of their gateway, like any configured host.
+    const spec = withAddonRoutes(configured);
+    const addons = planAddons(spec);
+    const addonHostSet = new Set(addons?.addons.map((a) => a.host));
     const names = planNames(spec);
     const ns = spec.istio.gatewayNamespace;
     const probes = probeHosts(spec.gateways);
@@ -221,7 +235,8 @@ export function planEdge(spec: EdgeSpec): EdgePlan {
                 },
             } : undefined,
             virtualServices: hostRoutes.filter((e) => e.routes.length > 0)
-                .map((e) => virtualService(gw, ns, e.host, e.routes, names.vsByHost.get(`gateway ${gw.name}, host ${e.host}`)!)),
+                .map((e) => virtualService(gw, ns, e.host, e.routes, names.vsByHost.get(`gateway ${gw.name}, host ${e.host}`)!))
+                .map((vs) => (addonHostSet.has(vs.host) ? { ...vs, afterGateway: true } : vs)),
             certificates: certs,
             endpoints: hostRoutes.map(({ host, routes }) => {
                 const probeHost = probes.get(host)!;
@@ -230,6 +245,9 @@ export function planEdge(spec: EdgeSpec): EdgePlan {
             }),
         };
     });
+
+    // Gateway API mode builds the same planned gateways (hosts, routes, certificates) with other objects.
+    const gatewayApi = spec.api === "gateway-api" ? planGatewayApi(spec, gateways) : undefined;
 
     const namespaces: PlannedNamespace[] = [
         {
@@ -250,6 +268,7 @@ export function planEdge(spec: EdgeSpec): EdgePlan {
         ...(ns === spec.istio.namespace ? [] : [{ name: ns, roles: ["istio.gatewayNamespace"], labels: {} }]),
         ...spec.istio.meshNamespaces.map((name) => ({ name, roles: ["istio.meshNamespaces"], labels: { "istio-injection": "enabled" } })),
         ...(spec.samples.enabled ? [{ name: spec.samples.namespace, roles: ["samples.namespace"], labels: { "istio-injection": "enabled" } }] : []),
+        ...(addons?.createNamespace ? [{ name: addons.namespace, roles: ["addons.namespace"], labels: {} }] : []),
     ];
 
     return {
@@ -264,7 +283,8 @@ export function planEdge(spec: EdgeSpec): EdgePlan {
             namespace: spec.istio.namespace,
             gatewayNamespace: ns,
             base: release("istio-base", spec.istio.namespace, spec.istio.repository, CHARTS.istioBase.chart, spec.istio.version, istioBaseValues(spec.istio, spec.istio.values.base)),
-            istiod: release("istiod", spec.istio.namespace, spec.istio.repository, CHARTS.istiod.chart, spec.istio.version, istiodValues(spec.istio, spec.istio.values.istiod)),
+            istiod: release("istiod", spec.istio.namespace, spec.istio.repository, CHARTS.istiod.chart, spec.istio.version,
+                istiodValues(spec.istio, mergeValues(mergeValues(gatewayApi?.istiodValues ?? {}, addons?.meshValues ?? {}), spec.istio.values.istiod))),
             mtlsMode: spec.istio.mtlsMode,
         },
         certificates,
@@ -273,5 +293,7 @@ export function planEdge(spec: EdgeSpec): EdgePlan {
         etcHosts: gateways.flatMap((g) => g.spec.ips.map((ip) => [ip, ...g.spec.hosts.filter((h) => !h.startsWith("*."))]))
             .filter((line) => line.length > 1)
             .map((line) => line.join(" ")),
+        ...(addons ? { addons } : {}),
+        ...(gatewayApi ? { gatewayApi } : {}),
     };
 }

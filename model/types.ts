@@ -106,4 +106,76 @@ export interface EdgeSpec {
     pki: PkiSpec;
     gateways: GatewaySpec[];
     samples: SamplesSpec;
+    /** Which API builds the gateways; absent (as in specs made before there was a choice) means "istio". */
+    api?: EdgeApi;
+    /** Gateway API settings, read when `api` is "gateway-api"; absent means the defaults. */
+    gatewayApi?: GatewayApiSpec;
+    /** Observability addons; absent (as in specs made before they existed) means all off. */
+    addons?: AddonsSpec;
+}
+
+export type AddonName = "prometheus" | "grafana" | "kiali" | "tracing";
+export const ADDON_NAMES: AddonName[] = ["prometheus", "grafana", "kiali", "tracing"];
+
+/** What every addon has: a switch and the host it is served on (required when enabled). */
+export interface AddonCommon {
+    enabled: boolean;
+    host?: string;
+}
+/** An addon installed from a Helm chart. */
+export interface ChartAddonSpec extends AddonCommon {
+    version: string;
+    repository: string;
+    /** Extra values for its chart. */
+    values: ExtraValues;
+}
+export interface PrometheusSpec extends ChartAddonSpec {
+    /** How long samples are kept, as a Prometheus duration ("15d"). */
+    retention: string;
+    /** A PersistentVolumeClaim for the samples; absent = an emptyDir (lost with the pod). */
+    storage?: { size: string; storageClass: string };
+}
+export interface GrafanaSpec extends ChartAddonSpec {
+    /** Provision Istio's dashboards (downloaded from grafana.com when the pod starts). */
+    dashboards: boolean;
+    /** The grafana.com revision of Istio's dashboards. */
+    dashboardRevision: number;
+}
+export interface KialiSpec extends ChartAddonSpec {
+    auth: "token" | "anonymous";
+}
+export interface TracingSpec extends AddonCommon {
+    /** Jaeger v2 image (repository, without tag) and its tag. */
+    image: string;
+    version: string;
+    /** Percentage of requests traced, 0–100. */
+    sampling: number;
+}
+/** The observability addons, served on one gateway. Keys and defaults are those of the stack config's `addons`. */
+export interface AddonsSpec {
+    /** Name of the configured gateway that serves every addon host. */
+    gateway: string;
+    namespace: string;
+    prometheus: PrometheusSpec;
+    grafana: GrafanaSpec;
+    kiali: KialiSpec;
+    tracing: TracingSpec;
+}
+
+/**
+ * "istio": Istio's Gateway and VirtualService objects and its `gateway` chart. "gateway-api": the
+ * Kubernetes Gateway API (Gateway, HTTPRoute, ReferenceGrant), whose gateways istiod deploys itself.
+ */
+export type EdgeApi = "istio" | "gateway-api";
+export const EDGE_APIS: EdgeApi[] = ["istio", "gateway-api"];
+
+export interface GatewayApiSpec {
+    crds: {
+        /** Install the Gateway API CRDs (false: they are managed elsewhere, at `version`). */
+        manage: boolean;
+        /** Release of the CRDs ("v1.5.1"): installed, or (manage false) present in the cluster. */
+        version: string;
+        /** Release downloads URL (`<repository>/<version>/standard-install.yaml`) or a local folder of manifests. */
+        repository: string;
+    };
 }

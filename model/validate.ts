@@ -3,6 +3,8 @@
 // checks meaningless (an unparsable pool, an invalid host) stops those checks, so one mistake
 // gives one message.
 import { AddressBlock, blockContains, blocksOverlap, parseAddressBlock, parseIp } from "../policy/lib/addresses";
+import { addonProblems, enabledAddons } from "./addons";
+import { gatewayApiProblems } from "./gatewayApi";
 import { clusterLocalNamespace, destinationHostProblem, hostsIntersect, servedHostProblem, unexpandedServiceName } from "./hosts";
 import type { EdgeSpec, GatewaySpec, ResourceRequirements } from "./types";
 
@@ -269,6 +271,8 @@ function checkNamespaces(spec: EdgeSpec, problems: string[]): void {
         { key: "istio.gatewayNamespace", ns: spec.istio.gatewayNamespace },
         ...spec.istio.meshNamespaces.map((ns, i) => ({ key: `istio.meshNamespaces[${i}]`, ns })),
         ...(spec.samples.enabled ? [{ key: "samples.namespace", ns: spec.samples.namespace }] : []),
+        // Beside istiod (the default) the addons share its Namespace object; anywhere else they own one.
+        ...(enabledAddons(spec).length > 0 && spec.addons!.namespace !== spec.istio.namespace ? [{ key: "addons.namespace", ns: spec.addons!.namespace }] : []),
     ];
     const first = new Map<string, string>();
     for (const { key, ns } of roles) {
@@ -301,5 +305,7 @@ export function validateEdge(spec: EdgeSpec): string[] {
     checkResources(spec.istio.istiod.resources, "istio.istiod.resources", problems);
     checkPki(spec, problems);
     checkNamespaces(spec, problems);
+    problems.push(...addonProblems(spec));
+    problems.push(...gatewayApiProblems(spec));
     return problems;
 }

@@ -3,6 +3,10 @@
 #   create the cluster → pick MetalLB addresses from its docker network → write a "ci" stack →
 #   pulumi up (with the policy pack) → npm run verify → pulumi preview --expect-no-changes →
 #   pulumi destroy and delete the cluster (always, also on failure; E2E_KEEP=1 keeps them).
+# E2E_API=gateway-api builds the gateways with the Gateway API (and waits for them to be Programmed);
+# E2E_SWITCH_TO=<api> then switches the same stack to the other API and verifies again.
+# The dev stack's observability addons are on (verify checks each addon's page on the secondary
+# gateway and that the primary refuses its host); E2E_ADDONS=0 leaves them out.
 # Needs: docker, kind, kubectl, pulumi, node and npm. State lives in a temporary file backend.
 set -euo pipefail
 
@@ -12,6 +16,10 @@ CLUSTER="${E2E_CLUSTER:-istio-metallb-e2e}"
 STACK="${E2E_STACK:-ci}"
 KEEP="${E2E_KEEP:-0}"
 VERIFY_TIMEOUT="${E2E_VERIFY_TIMEOUT:-300}"
+API="${E2E_API:-istio}"
+SWITCH_TO="${E2E_SWITCH_TO:-}"
+# Read by scripts/ciStack.ts when it writes the stack.
+export E2E_ADDONS="${E2E_ADDONS:-1}"
 
 log() { printf '\n== %s\n' "$*"; }
 die() { printf 'e2e: %s\n' "$*" >&2; exit 1; }
@@ -54,7 +62,7 @@ log "deriving MetalLB addresses from the kind docker network"
 subnet="$(docker network inspect kind -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' | tr ' ' '\n' | grep -m1 -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/')"
 [ -n "$subnet" ] || die "no IPv4 subnet on the docker network 'kind'"
 echo "kind network: $subnet"
-npx ts-node --transpile-only scripts/ciStack.ts "$subnet" "$STACK"
+npx ts-node --transpile-only scripts/ciStack.ts "$subnet" "$STACK" "$API"
 
 log "pulumi up (stack $STACK, policy pack enforced)"
 pulumi login "$PULUMI_BACKEND_URL"
@@ -62,9 +70,30 @@ pulumi stack init "$STACK" --non-interactive
 pulumi config set --stack "$STACK" kubernetes:context "kind-$CLUSTER"
 pulumi up --yes --non-interactive --stack "$STACK" --policy-pack policy
 
-log "verifying the edge from outside the cluster"
-pulumi stack output --json --stack "$STACK" > "$outputs"
-npm run verify -- --outputs "$outputs" --timeout "$VERIFY_TIMEOUT"
+# Gateway API gateways are ready when Programmed (istiod programmed them and MetalLB gave their Service its IP).
+wait_programmed() {
+    if [ "$1" = "gateway-api" ]; then
+        log "waiting for every Gateway to be Programmed"
+        kubectl wait --for=condition=Programmed --all --all-namespaces gateways.gateway.networking.k8s.io --timeout="${VERIFY_TIMEOUT}s"
+    fi
+}
+
+verify() {
+    log "verifying the edge from outside the cluster"
+    pulumi stack output --json --stack "$STACK" > "$outputs"
+    npm run verify -- --outputs "$outputs" --timeout "$VERIFY_TIMEOUT"
+}
+
+wait_programmed "$API"
+verify
+
+if [ -n "$SWITCH_TO" ]; then
+    log "switching the stack from api $API to api $SWITCH_TO"
+    pulumi config set --stack "$STACK" istio-metallb-ingress:api "$SWITCH_TO"
+    pulumi up --yes --non-interactive --stack "$STACK" --policy-pack policy
+    wait_programmed "$SWITCH_TO"
+    verify
+fi
 
 log "idempotence: a second preview must show no changes"
 pulumi preview --non-interactive --stack "$STACK" --expect-no-changes --policy-pack policy

@@ -2,13 +2,16 @@
 // that the edge works. For every gateway, each of its IPs (IPv4 and IPv6) and each host (a wildcard
 // host through its probe name): HTTPS pinned to that IP with the name as SNI and Host header,
 // trusting only the stack's CA; HTTP answering a redirect to HTTPS; and every host refused on every
-// IP of every other gateway (isolation). Retries until a bounded deadline while MetalLB and the
-// gateways settle; prints a table; exits non-zero if anything fails.
+// IP of every other gateway (isolation); each observability addon's own page on its gateway (Grafana's
+// login, Kiali's UI, Prometheus' /-/ready, Jaeger's UI). Retries until a bounded deadline while
+// MetalLB and the gateways settle; prints a table; exits non-zero if anything fails.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as tls from "tls";
+import { ADDON_PROBES } from "../model/addons";
+import type { AddonName } from "../model/types";
 
 /** One host of a gateway as the stack outputs describe it. */
 export interface EndpointOutput {
@@ -35,6 +38,16 @@ export interface GatewayOutput {
 export interface EdgeStackOutputs {
     gateways: Record<string, GatewayOutput>;
     caCertificatePem: string;
+    /** Per observability addon that is on (absent in stacks without addons). */
+    addons?: Record<string, AddonOutput>;
+}
+
+/** One observability addon as the stack outputs describe it. */
+export interface AddonOutput {
+    url: string;
+    host: string;
+    /** The gateway that serves it (the other gateways' isolation checks cover the rest). */
+    gateway: string;
 }
 
 export interface VerifyOptions {
@@ -50,7 +63,7 @@ export interface VerifyOptions {
 
 export const DEFAULT_OPTIONS: VerifyOptions = { deadlineMs: 300_000, intervalMs: 5_000, requestTimeoutMs: 5_000, httpsPort: 443, httpPort: 80 };
 
-export type CheckKind = "https" | "redirect" | "isolation";
+export type CheckKind = "https" | "redirect" | "isolation" | "addon";
 
 export interface Check {
     kind: CheckKind;
@@ -66,6 +79,8 @@ export interface Check {
     targetGateway: string;
     /** A bare address (IPv6 without brackets), as node's http(s) `host` takes it. */
     targetIp: string;
+    /** For an addon check: text its page must contain (its own page, not some other 200). */
+    expect?: string;
 }
 
 export interface CheckResult {
@@ -86,6 +101,8 @@ interface Attempt {
     latencyMs: number;
     certificateExpires?: string;
     error?: NodeJS.ErrnoException;
+    /** The start of the body (addon checks only). */
+    body?: string;
 }
 
 /** Errors that mean "nobody answered", as opposed to a gateway that answered and refused. */
@@ -131,6 +148,17 @@ export function planChecks(outputs: EdgeStackOutputs): Check[] {
             }
         }
     }
+    for (const [name, addon] of Object.entries(outputs.addons ?? {})) {
+        const probe = ADDON_PROBES[name as AddonName];
+        const gw = outputs.gateways[addon.gateway];
+        if (!probe || !gw) continue;
+        for (const targetIp of addressesOf(gw)) {
+            checks.push({
+                kind: "addon", gateway: addon.gateway, host: addon.host, probeHost: addon.host, routed: true,
+                path: probe.path, targetGateway: addon.gateway, targetIp, expect: probe.contains,
+            });
+        }
+    }
     return checks;
 }
 
@@ -155,8 +183,11 @@ function request(check: Check, ca: string, options: VerifyOptions): Promise<Atte
                 const cert = socket.getPeerCertificate();
                 if (cert?.valid_to) certificateExpires = new Date(cert.valid_to).toISOString();
             }
-            res.resume();
-            res.on("end", () => resolve({ status: res.statusCode, location: res.headers.location, latencyMs: elapsed(), certificateExpires }));
+            // An addon's page is read (its first 64 KiB); other answers only count by status.
+            let body = "";
+            if (check.expect !== undefined) res.on("data", (chunk: Buffer) => { if (body.length < 65536) body += chunk.toString("utf8"); });
+            else res.resume();
+            res.on("end", () => resolve({ status: res.statusCode, location: res.headers.location, latencyMs: elapsed(), certificateExpires, body }));
         };
         const req = secure
             ? https.request({
@@ -208,6 +239,13 @@ export function judge(check: Check, attempt: Attempt, targetUp: boolean): Omit<C
                 ? { ...base, passed: true, final: true, detail: `→ ${location}` }
                 : { ...base, passed: false, final: false, detail: `expected a redirect to https://${check.probeHost}…, got HTTP ${attempt.status}${location ? ` → ${location}` : ""}` };
         }
+        case "addon": {
+            if (attempt.error) return { ...base, passed: false, final: false, detail: describeError(attempt.error) };
+            const found = attempt.status === 200 && (attempt.body ?? "").includes(check.expect ?? "");
+            return found
+                ? { ...base, passed: true, final: true, detail: `${check.path} answers with "${check.expect}"` }
+                : { ...base, passed: false, final: false, detail: `expected HTTP 200 from ${check.path} with "${check.expect}", got HTTP ${attempt.status}${attempt.status === 200 ? " without it" : ""}` };
+        }
         case "isolation":
             if (unreachable || !targetUp) {
                 return { ...base, passed: false, final: false, detail: `inconclusive: gateway ${check.targetGateway} is not answering its own hosts yet${attempt.error ? ` (${describeError(attempt.error)})` : ""}` };
@@ -230,7 +268,7 @@ export async function verifyEdge(outputs: EdgeStackOutputs, options: VerifyOptio
         if (pending.length === 0) break;
         // Own-host checks first: isolation is only conclusive once the target gateway answers, on
         // the same address (one family of a dual-stack gateway may come up before the other).
-        for (const kind of ["https", "redirect", "isolation"] as CheckKind[]) {
+        for (const kind of ["https", "redirect", "addon", "isolation"] as CheckKind[]) {
             await Promise.all(pending.filter((c) => c.kind === kind).map(async (check) => {
                 const targetUp = checks.some((c) => c.kind === "https" && c.gateway === check.targetGateway && c.targetIp === check.targetIp && results.get(c)?.passed);
                 const attempt = await request(check, outputs.caCertificatePem, options);

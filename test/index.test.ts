@@ -38,9 +38,14 @@ describe("the program entry (index.ts)", () => {
         assert.match(await resolve<string>(exports.caCertificatePem), /BEGIN CERTIFICATE/);
         assert.deepStrictEqual(await resolve(exports.etcHosts), [
             "192.168.49.240 microk8s.local microk8s-alt.local",
-            "192.168.49.241 microk8s-secondary.local",
+            "192.168.49.241 microk8s-secondary.local prometheus.microk8s.local grafana.microk8s.local kiali.microk8s.local tracing.microk8s.local",
         ]);
         assert.strictEqual(ev.ofType(T.gateway).length, 2);
+        // The addons' URLs, and Grafana's password only as a secret.
+        const addons = await resolve<Record<string, any>>(exports.addons);
+        assert.deepStrictEqual(Object.keys(addons), ["prometheus", "grafana", "kiali", "tracing"]);
+        assert.strictEqual(addons.grafana.url, "https://grafana.microk8s.local/");
+        assert.strictEqual(await pulumi.isSecret(exports.grafanaAdminPassword), true);
     });
 
     it("registers nothing when the config is invalid, and says why", async () => {

@@ -136,7 +136,7 @@ describe("hardening: PKI safety", () => {
             const leaks = ev.resources.flatMap((r) => plainPrivateKeys(r.inputs, `${r.type} ${r.name}`));
             assert.deepStrictEqual(leaks, []);
             // And the walk does find key material where it is (marked secret).
-            const secrets = ev.ofType(T.secret);
+            const secrets = ev.ofType(T.secret).filter((s) => s.inputs.type === "kubernetes.io/tls");
             assert.ok(secrets.length > 0 && secrets.every((s) => /PRIVATE KEY/.test(reveal(s.inputs.stringData)["tls.key"])));
         });
     }

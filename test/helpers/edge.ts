@@ -45,6 +45,9 @@ export function argsFromSpec(spec: EdgeSpec): EdgeArgs {
             routes: routes.map((r) => ({ ...r, match: { [r.match.kind]: r.match.path } })),
         })),
         samples: spec.samples,
+        ...(spec.addons ? { addons: spec.addons } : {}),
+        ...(spec.api ? { api: spec.api } : {}),
+        ...(spec.gatewayApi ? { gatewayApi: spec.gatewayApi } : {}),
     };
 }
 

@@ -42,6 +42,8 @@ function providerState(type: string, name: string, inputs: Record<string, any>):
             return { ...inputs, certRequestPem: `mock-csr-${name}` };
         case "tls:index/locallySignedCert:LocallySignedCert":
             return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nmock-leaf-${name}\n-----END CERTIFICATE-----\n` };
+        case "random:index/randomPassword:RandomPassword":
+            return { ...inputs, result: `mock-password-${name}` };
         default:
             return inputs;
     }

@@ -42,6 +42,29 @@ const validators: Record<string, ReturnType<typeof ajv.compile>> = {
     "metallb.io/v1beta1/L2Advertisement": crdObject("metallb-0.16.1-L2Advertisement-v1beta1.json"),
 };
 
+// Gateway API v1.5.1 (standard channel) CRD schemas of the kinds the program writes. Their CEL rules
+// (x-kubernetes-validations) are not evaluated here; the model and the policy pack check those that matter.
+// Compiled on first use: only the tests that check Gateway API objects pay for these large schemas.
+const GATEWAY_API_SCHEMAS: Record<string, string> = {
+    "gateway.networking.k8s.io/v1/Gateway": "gateway-api-v1.5.1-Gateway-v1.json",
+    "gateway.networking.k8s.io/v1/HTTPRoute": "gateway-api-v1.5.1-HTTPRoute-v1.json",
+    "gateway.networking.k8s.io/v1beta1/ReferenceGrant": "gateway-api-v1.5.1-ReferenceGrant-v1beta1.json",
+};
+const gatewayApiValidators = new Map<string, ReturnType<typeof ajv.compile>>();
+
+/** Errors of a Gateway API object against the v1.5.1 CRD schema of its apiVersion and kind, unknown fields forbidden (empty when valid). */
+export function gatewayApiObjectErrors(object: { apiVersion: string; kind: string }): string[] {
+    const key = `${object.apiVersion}/${object.kind}`;
+    if (!GATEWAY_API_SCHEMAS[key]) return [`no Gateway API schema for ${key}`];
+    if (!gatewayApiValidators.has(key)) {
+        // Formats of status fields and addresses, which the program never writes: not checked.
+        for (const format of ["date-time", "ipv4", "ipv6"]) if (!ajv.formats[format]) ajv.addFormat(format, true);
+        gatewayApiValidators.set(key, crdObject(GATEWAY_API_SCHEMAS[key]));
+    }
+    const validate = gatewayApiValidators.get(key)!;
+    return validate(object) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
 /** Errors of a MetalLB custom resource against its CRD (empty when valid). */
 export function metallbObjectErrors(object: { apiVersion: string; kind: string }): string[] {
     const validate = validators[`${object.apiVersion}/${object.kind}`];

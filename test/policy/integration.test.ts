@@ -2,12 +2,13 @@ import * as assert from "assert";
 import { allPolicies } from "../../policy/policies";
 import { StackResource } from "../../policy/lib/model";
 import { T, evaluateStackEdge } from "../helpers/edge";
+import { GA, evaluateGatewayApiStack } from "../helpers/gatewayApi";
 import { reveal } from "../helpers/mocks";
 import { runPolicy } from "./harness";
 
 /** The program's resources as the policy host would hand them to the pack. */
-async function programResources(stack: string): Promise<StackResource[]> {
-    const ev = await evaluateStackEdge(stack);
+async function programResources(stack: string, api: "istio" | "gateway-api" = "istio"): Promise<StackResource[]> {
+    const ev = await (api === "gateway-api" ? evaluateGatewayApiStack(stack) : evaluateStackEdge(stack));
     return ev.resources.map((r) => ({
         type: r.type, props: reveal(r.inputs), urn: r.urn, name: r.name,
         ...(r.parent ? { parent: { urn: r.parent } } : {}),
@@ -71,5 +72,42 @@ describe("the policy pack judges our own program", () => {
         for (const r of resources.filter((x) => x.type === T.gateway)) r.props.spec.selector = { istio: "ingressgateway" };
         const violations = await violationsByPolicy(resources);
         assert.ok(violations["istio-gateway-selector-single-workload"]?.length === 2, JSON.stringify(violations, null, 1));
+    });
+});
+
+describe("the policy pack judges our own program in gateway-api mode", () => {
+    for (const stack of ["dev", "prod"]) {
+        it(`Pulumi.${stack}.yaml with api gateway-api violates no policy (mandatory or advisory)`, async () => {
+            const resources = await programResources(stack, "gateway-api");
+            assert.ok(resources.some((r) => r.type === GA.gateway) && resources.some((r) => r.type === GA.httpRoute));
+            assert.deepStrictEqual(await violationsByPolicy(resources), {});
+        });
+    }
+
+    it("a certificateRefs entry naming a missing Secret is caught by gateway-api-certificate-refs", async () => {
+        const resources = await programResources("dev", "gateway-api");
+        find(resources, GA.gateway, "primary").props.spec.listeners[1].tls.certificateRefs[0].name = "no-such-tls";
+        const violations = await violationsByPolicy(resources);
+        assert.deepStrictEqual(Object.keys(violations), ["gateway-api-certificate-refs"]);
+        assert.match(violations["gateway-api-certificate-refs"][0], /Gateway istio-ingress\/primary listeners\[1\] \(https-microk8s-local\) certificateRefs\[0\]: Secret istio-ingress\/no-such-tls is not in this stack/);
+    });
+
+    it("an HTTPRoute whose parentRef names no Gateway is caught by gateway-api-httproute-parents", async () => {
+        const resources = await programResources("dev", "gateway-api");
+        find(resources, GA.httpRoute, "secondary-microk8s-secondary-local").props.spec.parentRefs[0].name = "secondry";
+        const violations = await violationsByPolicy(resources);
+        assert.deepStrictEqual(Object.keys(violations), ["gateway-api-httproute-parents"]);
+        assert.match(violations["gateway-api-httproute-parents"][0], /HTTPRoute istio-ingress\/secondary-microk8s-secondary-local parentRefs\[0\]: Gateway istio-ingress\/secondry is not in this stack/);
+    });
+
+    it("two listeners of one Gateway with the same name are caught by gateway-api-listeners-unique", async () => {
+        const resources = await programResources("dev", "gateway-api");
+        const listeners = find(resources, GA.gateway, "primary").props.spec.listeners;
+        listeners[2].name = listeners[1].name;
+        const violations = await violationsByPolicy(resources);
+        // The route bound to the renamed listener now dangles too.
+        assert.deepStrictEqual(Object.keys(violations).sort(), ["gateway-api-httproute-parents", "gateway-api-listeners-unique"]);
+        assert.match(violations["gateway-api-httproute-parents"][0], /has no listener named "https-microk8s-alt-local"/);
+        assert.match(violations["gateway-api-listeners-unique"][0], /Gateway istio-ingress\/primary listeners\[2\] \(https-microk8s-local\): listener name "https-microk8s-local" is also used by listeners\[1\]/);
     });
 });

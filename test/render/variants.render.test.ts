@@ -50,6 +50,7 @@ describe("helm render: air-gapped, charts from a local folder", function () {
         const spec = parseStackConfig(editedConfig("dev", (raw) => {
             raw.metallb.repository = local;
             raw.istio = { ...(raw.istio ?? {}), repository: local };
+            for (const addon of ["prometheus", "grafana", "kiali"]) raw.addons[addon].repository = local;
         }));
         const ev = await evaluateEdge(spec);
         const charts = ev.resources.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart");

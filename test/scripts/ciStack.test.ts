@@ -26,5 +26,22 @@ describe("scripts/ciStack: MetalLB addresses for a kind network", () => {
         assert.deepStrictEqual(config.gateways.map((g) => [g.name, g.ips[0]]), [["primary", "172.19.255.200"], ["secondary", "172.19.255.201"]]);
         assert.strictEqual(config.samples.enabled, true);
         assert.deepStrictEqual(config.gateways[0].hosts, ["microk8s.local", "microk8s-alt.local"]);
+        assert.strictEqual(config.api, "istio");
+    });
+
+    it("writes the API to build the gateways with, checked like any config", () => {
+        const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+        const doc = ciStackDocument(dev, "172.19.0.0/16", "gateway-api");
+        assert.strictEqual(parseStackConfig(rawConfigFrom(flatConfigFrom(doc.config))).api, "gateway-api");
+        assert.throws(() => ciStackDocument(dev, "172.19.0.0/16", "gateway"), /api: "gateway" is not valid/);
+    });
+
+    it("keeps the dev stack's observability addons on the secondary gateway, unless told to leave them out", () => {
+        const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+        const withAddons = parseStackConfig(rawConfigFrom(flatConfigFrom(ciStackDocument(dev, "172.19.0.0/16").config)));
+        assert.deepStrictEqual(["prometheus", "grafana", "kiali", "tracing"].map((a) => (withAddons.addons as any)[a].enabled), [true, true, true, true]);
+        assert.strictEqual(withAddons.addons!.gateway, "secondary");
+        const without = parseStackConfig(rawConfigFrom(flatConfigFrom(ciStackDocument(dev, "172.19.0.0/16", undefined, { addons: false }).config)));
+        assert.strictEqual(without.addons!.grafana.enabled, false);
     });
 });

@@ -24,7 +24,7 @@ exit 0
     }
 }
 
-function runE2e(failOn?: string): { status: number | null; steps: string[]; output: string } {
+function runE2e(failOn?: string, env: Record<string, string> = {}): { status: number | null; steps: string[]; output: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-fake-"));
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
@@ -32,7 +32,7 @@ function runE2e(failOn?: string): { status: number | null; steps: string[]; outp
     const log = path.join(dir, "log");
     fs.writeFileSync(log, "");
     const result = spawnSync("bash", [path.join(ROOT, "scripts", "e2e.sh")], {
-        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: log, FAKE_FAIL: failOn ?? "", E2E_STACK: "fake-e2e" },
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_LOG: log, FAKE_FAIL: failOn ?? "", E2E_STACK: "fake-e2e", ...env },
         encoding: "utf8",
         timeout: 20000,
     });
@@ -72,6 +72,21 @@ describe("scripts/e2e.sh (with stand-in tools)", function () {
         assert.strictEqual(indexOf(steps, "npm run verify"), -1, "no verify after a failed up");
         assert.ok(indexOf(steps, "pulumi destroy") > indexOf(steps, "pulumi up"));
         assert.ok(indexOf(steps, "kind delete cluster") >= 0);
+    });
+
+    it("in gateway-api mode waits for the Gateways to be Programmed before verifying; switches APIs and verifies again when asked", () => {
+        const plain = runE2e();
+        assert.strictEqual(indexOf(plain.steps, "kubectl wait"), -1, "istio mode has no Gateway API objects to wait for");
+        const { status, steps, output } = runE2e(undefined, { E2E_API: "istio", E2E_SWITCH_TO: "gateway-api" });
+        assert.strictEqual(status, 0, output);
+        assert.ok(indexOf(steps, "npx ts-node --transpile-only scripts/ciStack.ts 172.18.0.0/16 fake-e2e istio") >= 0, steps.join("\n"));
+        const verifies = steps.map((s, i) => (s.startsWith("npm run verify") ? i : -1)).filter((i) => i >= 0);
+        const ups = steps.map((s, i) => (s.startsWith("pulumi up") ? i : -1)).filter((i) => i >= 0);
+        const switched = indexOf(steps, "pulumi config set --stack fake-e2e istio-metallb-ingress:api gateway-api");
+        const wait = indexOf(steps, "kubectl wait --for=condition=Programmed --all --all-namespaces gateways.gateway.networking.k8s.io");
+        assert.strictEqual(verifies.length, 2);
+        assert.strictEqual(ups.length, 2);
+        assert.ok(verifies[0] < switched && switched < ups[1] && ups[1] < wait && wait < verifies[1], steps.join("\n"));
     });
 
     it("fails when verify fails, after cleaning up", () => {

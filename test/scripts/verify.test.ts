@@ -74,6 +74,8 @@ interface FakeGateway {
     redirect: boolean;
     /** Host → status answered over HTTPS instead of 200/404. */
     statuses?: Record<string, number>;
+    /** `<host><path>` → a page answered with 200 (an addon's own page). */
+    pages?: Record<string, string>;
 }
 
 async function listen(server: http.Server | https.Server, ip: string, port: number): Promise<number> {
@@ -97,6 +99,8 @@ async function startGateways(gateways: FakeGateway[], delayMs: Record<string, nu
                 : cb(new Error(`no certificate for ${servername}`)),
         }, (req, res) => {
             const host = (req.headers.host ?? "").split(":")[0];
+            const page = gw.routes.includes(host) ? gw.pages?.[`${host}${req.url}`] : undefined;
+            if (page !== undefined) return void res.writeHead(200).end(page);
             res.writeHead(gw.statuses?.[host] ?? (gw.routes.includes(host) ? 200 : 404)).end(gw.routes.includes(host) ? "hello" : "");
         });
         const plain = http.createServer((req, res) => {
@@ -417,5 +421,32 @@ describe("npm run verify (against local stand-in gateways on loopback)", functio
         // Only the IPv6 side serves a certificate from another CA: only its checks fail.
         const broken = await run(dualStack({ certificates: { "a.test": leaf("a.test", otherCa), "alt.test": leaf("alt.test") } }), {}, {}, edge);
         assert.deepStrictEqual(failuresAt(broken), [`https a.test@primary ${PRIMARY_V6}`]);
+    });
+
+    it("checks an addon's own page on its gateway, and that the public gateway does not serve its host", async () => {
+        const edge: EdgeStackOutputs = {
+            ...outputs,
+            gateways: { ...outputs.gateways, secondary: gatewayOutput([SECONDARY], [{ host: "s.test", path: "/hello" }, { host: "grafana.test", path: "/" }]) },
+            addons: { grafana: { url: "https://grafana.test/", host: "grafana.test", gateway: "secondary" } },
+        };
+        const withGrafana = (page: string): FakeGateway[] => {
+            const [primary, secondary] = healthy();
+            return [primary, {
+                ...secondary, certificates: { ...secondary.certificates, "grafana.test": leaf("grafana.test") },
+                routes: [...secondary.routes, "grafana.test"], pages: { "grafana.test/login": page },
+            }];
+        };
+        const results = await run(withGrafana("<title>Grafana</title>"), {}, {}, edge);
+        assert.deepStrictEqual(failures(results), []);
+        const addon = resultOf(results, "addon", "grafana.test", "secondary");
+        assert.deepStrictEqual([addon.check.path, addon.status, addon.detail], ["/login", 200, '/login answers with "Grafana"']);
+        assert.match(resultOf(results, "isolation", "grafana.test", "primary").detail, /^refused:/);
+
+        // Some other app answering on the host, and the public gateway serving it too: both fail.
+        const [primary, secondary] = withGrafana("hello");
+        const leaky = { ...primary, certificates: { ...primary.certificates, "grafana.test": leaf("grafana.test") }, routes: [...primary.routes, "grafana.test"] };
+        const broken = await run([leaky, secondary], { deadlineMs: 300 }, {}, edge);
+        assert.deepStrictEqual(failures(broken).sort(), ["addon grafana.test@secondary", "isolation grafana.test@primary"]);
+        assert.match(resultOf(broken, "addon", "grafana.test", "secondary").detail, /expected HTTP 200 from \/login with "Grafana", got HTTP 200 without it/);
     });
 });
