@@ -3,6 +3,7 @@
 // (gatewayClassName "istio": istiod deploys each gateway's Deployment and Service itself).
 // Pure: the objects are derived from the planned gateways, so both modes serve one plan.
 import { CHARTS, GATEWAY_API_CRDS, gatewayApiManifestFile, isLocalRepository } from "./charts";
+import { withAddonRoutes } from "./addons";
 import { clusterLocalNamespace } from "./hosts";
 import { hostSlug, uniqueNames } from "./names";
 import { routesByHost } from "./routes";
@@ -212,12 +213,16 @@ export function gatewayApiProblems(spec: EdgeSpec): string[] {
     if (Object.keys(spec.istio.values.gateway).length > 0) {
         problems.push(`istio.values.gateway: ${show(Object.keys(spec.istio.values.gateway))} are values of the gateway chart, which gateway-api mode does not install (istiod deploys the gateways); remove them, or keep api "istio"`);
     }
+    const servedHosts = new Map(withAddonRoutes(spec).gateways.map((gw) => [gw.name, gw.hosts]));
     spec.gateways.forEach((gw, g) => {
         if (/^[0-9]/.test(gw.name)) {
             problems.push(`gateways[${g}].name: ${show(gw.name)} starts with a digit; in gateway-api mode istiod names the gateway's Service ${show(`${gw.name}-${ISTIO_GATEWAY_CLASS}`)}, and a Service name must start with a letter; rename the gateway, e.g. ${show(`gw-${gw.name}`)}`);
         }
-        if (gw.hosts.length + 1 > GATEWAY_API_LIMITS.listeners) {
-            problems.push(`gateways[${g}].hosts: ${gw.hosts.length} hosts, but a Gateway has at most ${GATEWAY_API_LIMITS.listeners} listeners (one for HTTP and one per host in gateway-api mode); spread the hosts over more gateways, or keep api "istio"`);
+        // Addon hosts become listeners of the addon gateway too; one certificate per gateway needs one HTTPS listener.
+        const served = servedHosts.get(gw.name) ?? gw.hosts;
+        const listeners = 1 + (spec.pki.certificatePer === "gateway" ? 1 : served.length);
+        if (listeners > GATEWAY_API_LIMITS.listeners) {
+            problems.push(`gateways[${g}].hosts: ${served.length} hosts${served.length > gw.hosts.length ? ` (addons included)` : ""}, but a Gateway has at most ${GATEWAY_API_LIMITS.listeners} listeners (one for HTTP and one per host in gateway-api mode); spread the hosts over more gateways, set pki.certificatePer to "gateway", or keep api "istio"`);
         }
         gw.routes.forEach((route, r) => {
             // A path that is no path at all is already reported once (model/validate.ts).

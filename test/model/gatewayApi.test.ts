@@ -9,6 +9,7 @@ import { ConfigError, checkStackConfig, parseStackConfig } from "../../config";
 import { planEdge } from "../../model/plan";
 import { gatewayApiOverlays, planGatewayApi, toYaml } from "../../model/gatewayApi";
 import { gatewayApiStackConfig } from "../helpers/gatewayApi";
+import { editedConfig } from "../helpers/stacks";
 
 const pools = { pools: [{ name: "lb", addresses: ["10.0.0.0/28"] }] };
 const route = (name: string, match: object, host = "web", extra: object = {}) => ({ name, match, destination: { host, port: 8080, namespace: "apps" }, ...extra });
@@ -175,5 +176,19 @@ describe("gateway-api mode: the plan", () => {
     it("reports one mistake once: a meaning-changing prefix, or a path with white space, is one problem", () => {
         assert.throws(() => parseStackConfig(edge({ routes: [route("api", { prefix: "/api" })] })), (err: unknown) => err instanceof ConfigError && err.problems.length === 1);
         assert.throws(() => parseStackConfig(edge({ routes: [route("sp", { exact: "/a b" })] })), (err: unknown) => err instanceof ConfigError && err.problems.length === 1);
+    });
+});
+
+describe("model: Gateway API listener limit with addons", () => {
+    it("counts the addon hosts of the addon gateway as listeners too", () => {
+        const raw = editedConfig("dev", (r) => { r.api = "gateway-api"; });
+        const secondary = raw.gateways.find((g: any) => g.name === "secondary");
+        const fill = (n: number) => Array.from({ length: n }, (_, i) => `h${i}.internal.example.com`);
+        // 1 configured host + 4 addon hosts + 58 more = 63 HTTPS listeners + 1 HTTP: at the limit.
+        secondary.hosts = [...secondary.hosts, ...fill(58)];
+        assert.doesNotThrow(() => parseStackConfig(raw));
+        secondary.hosts.push("one-more.internal.example.com");
+        const problems = problemsOf(raw);
+        assert.match(problems.join("\n"), /^gateways\[1\]\.hosts: 64 hosts \(addons included\), but a Gateway has at most 64 listeners/m);
     });
 });
