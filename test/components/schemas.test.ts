@@ -1,22 +1,26 @@
 import * as assert from "assert";
 import { parseStackConfig } from "../../config";
-import { T, evaluateEdge, gatewayCharts, chartByRelease } from "../helpers/edge";
+import { EdgeOutputs, T, evaluateEdge, evaluateStackEdge, gatewayCharts, chartByRelease } from "../helpers/edge";
+import { Evaluation } from "../helpers/mocks";
 import { chartValuesErrors, istioObjectErrors, metallbObjectErrors } from "../helpers/schemas";
-import { editedConfig, stackConfig } from "../helpers/stacks";
+import { editedConfig } from "../helpers/stacks";
 
-const variants: Record<string, () => ReturnType<typeof stackConfig>> = {
-    dev: () => stackConfig("dev"),
-    prod: () => stackConfig("prod"),
-    "dev, one certificate per gateway, no redirect": () => parseStackConfig(editedConfig("dev", (raw) => {
+// Each variant is evaluated once; its tests only read it.
+const variants: Record<string, () => Promise<Evaluation<EdgeOutputs>>> = {
+    dev: () => evaluateStackEdge("dev"),
+    prod: () => evaluateStackEdge("prod"),
+    "dev, one certificate per gateway, no redirect": () => evaluateEdge(parseStackConfig(editedConfig("dev", (raw) => {
         raw.pki.certificatePer = "gateway";
         raw.gateways[0].httpsRedirect = false;
-    })),
+    }))),
 };
 
-for (const [title, config] of Object.entries(variants)) {
+for (const [title, evaluateVariant] of Object.entries(variants)) {
     describe(`emitted objects validate against upstream schemas (${title})`, () => {
+        let evaluation: Promise<Evaluation<EdgeOutputs>> | undefined;
+        const evaluateOnce = () => (evaluation ??= evaluateVariant());
         it("every Istio object (Gateway, VirtualService, AuthorizationPolicy, PeerAuthentication) matches Istio's CRD schema", async () => {
-            const ev = await evaluateEdge(config());
+            const ev = await evaluateOnce();
             const objects = ev.resources.filter((r) => /^kubernetes:[a-z]+\.istio\.io\//.test(r.type));
             assert.ok(objects.length >= 5);
             assert.ok(objects.some((o) => o.type === T.peerAuthentication));
@@ -26,7 +30,7 @@ for (const [title, config] of Object.entries(variants)) {
         });
 
         it("every MetalLB IPAddressPool and L2Advertisement matches MetalLB's CRD schema", async () => {
-            const ev = await evaluateEdge(config());
+            const ev = await evaluateOnce();
             const objects = [...ev.ofType(T.pool), ...ev.ofType(T.l2)];
             assert.ok(objects.length >= 2);
             for (const object of objects) {
@@ -35,7 +39,7 @@ for (const [title, config] of Object.entries(variants)) {
         });
 
         it("chart values match the gateway and MetalLB charts' values.schema.json", async () => {
-            const ev = await evaluateEdge(config());
+            const ev = await evaluateOnce();
             for (const chart of gatewayCharts(ev)) {
                 assert.deepStrictEqual(chartValuesErrors("gateway", chart.inputs.values), [], chart.name);
             }
