@@ -9,7 +9,8 @@ import type { EdgeSpec } from "../model/types";
 export function missingChartFiles(spec: EdgeSpec, baseDir = process.cwd()): string[] {
     const wanted = [
         { key: "metallb", repository: spec.metallb.repository, chart: CHARTS.metallb.chart, version: spec.metallb.version },
-        ...[CHARTS.istioBase, CHARTS.istiod, CHARTS.istioGateway].map((c) => ({ key: "istio", repository: spec.istio.repository, chart: c.chart, version: spec.istio.version })),
+        // In gateway-api mode istiod deploys the gateways: no gateway chart is installed.
+        ...[CHARTS.istioBase, CHARTS.istiod, ...(spec.api === "gateway-api" ? [] : [CHARTS.istioGateway])].map((c) => ({ key: "istio", repository: spec.istio.repository, chart: c.chart, version: spec.istio.version })),
         ...(["prometheus", "grafana", "kiali"] as const).filter((name) => spec.addons?.[name].enabled).map((name) => ({
             key: `addons.${name}`, repository: spec.addons![name].repository, chart: CHARTS[name].chart, version: spec.addons![name].version,
         })),

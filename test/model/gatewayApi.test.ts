@@ -192,3 +192,17 @@ describe("model: Gateway API listener limit with addons", () => {
         assert.match(problems.join("\n"), /^gateways\[1\]\.hosts: 64 hosts \(addons included\), but a Gateway has at most 64 listeners/m);
     });
 });
+
+describe("config: air-gapped folders in gateway-api mode", () => {
+    it("needs no gateway chart in the folder, since istiod deploys the gateways", () => {
+        const base = fs.mkdtempSync(path.join(os.tmpdir(), "airgap-ga-"));
+        for (const file of ["metallb-0.16.1.tgz", "base-1.30.3.tgz", "istiod-1.30.3.tgz", "gateway-api-v1.5.1-standard-install.yaml"]) fs.writeFileSync(path.join(base, file), "");
+        const raw = (api: string) => ({
+            api, gatewayApi: { crds: { repository: base } },
+            metallb: { ...pools, repository: base }, istio: { repository: base },
+            gateways: [{ name: "g", ip: "10.0.0.1", hosts: ["a.example.com"] }],
+        });
+        assert.doesNotThrow(() => parseStackConfig(raw("gateway-api")));
+        assert.throws(() => parseStackConfig({ ...raw("istio"), gatewayApi: undefined }), /istio\.repository: .* has no gateway-1\.30\.3\.tgz/);
+    });
+});
