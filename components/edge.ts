@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkStackConfig } from "../config";
 import { ConfigError, PROJECT } from "../config/errors";
 import { PACKAGE } from "../model/names";
-import { EdgePlan, planEdge } from "../model/plan";
+import { EdgePlan, etcHostsLines, planEdge } from "../model/plan";
 import type { EdgeSpec, ExtraValues, ResourceRequirements } from "../model/types";
 import { validateEdge } from "../model/validate";
 import { CertificateAuthority, ExistingCa } from "./certificateAuthority";
@@ -319,10 +319,8 @@ export class Edge extends pulumi.ComponentResource {
                 }];
             })));
         this.caCertificatePem = this.ca.certificatePem;
-        this.etcHosts = pulumi.all(gatewayParts.map((g) => g.ips)).apply((all) => all
-            .flatMap((ips, g) => ips.map((ip) => [ip, ...plan.gateways[g].spec.hosts.filter((h) => !h.startsWith("*."))]))
-            .filter((line) => line.length > 1)
-            .map((line) => line.join(" ")));
+        this.etcHosts = pulumi.all(gatewayParts.map((g) => g.ips)).apply((all) =>
+            etcHostsLines(all.map((ips, g) => ({ ips, hosts: plan.gateways[g].spec.hosts }))));
         this.metallbNamespace = spec.metallb.namespace;
         this.gatewayNamespace = spec.istio.gatewayNamespace;
 

@@ -1,12 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../config/errors";
 import {
     GATEWAY_API_GROUP, GATEWAY_API_VERSIONS, PlannedGatewayApiGateway, gatewayApiGatewaySpec, gatewayApiOverlays,
 } from "../model/gatewayApi";
 import { PACKAGE } from "../model/names";
-import { PlannedEndpoint, PlannedGateway, addressForUrl } from "../model/plan";
-import { gatewayIpProblems } from "./ingressGateway";
+import { PlannedEndpoint, PlannedGateway } from "../model/plan";
+import { endpointsOn, gatewayIps } from "./gatewayAddresses";
 
 /** Inputs of {@link GatewayApiGateway}. */
 export interface GatewayApiGatewayArgs {
@@ -61,15 +60,7 @@ export class GatewayApiGateway extends pulumi.ComponentResource {
         const ns = objects.namespace;
         const crdDeps = [...args.dependsOn.namespace, ...args.dependsOn.crds];
 
-        if (args.ips === undefined) {
-            const problems = gatewayIpProblems(gw.ips, `gateways.${gw.name}.ip`);
-            if (problems.length > 0) throw new ConfigError(problems, `args of GatewayApiGateway ${name}`);
-        }
-        this.ips = pulumi.output(args.ips ?? gw.ips).apply((ips) => {
-            const problems = gatewayIpProblems(ips, `gateways.${gw.name}.ip`);
-            if (problems.length > 0) throw new ConfigError(problems, `args of GatewayApiGateway ${name}`);
-            return ips;
-        });
+        this.ips = gatewayIps(args.plan, args.ips, `args of GatewayApiGateway ${name}`);
 
         // Read by istiod whenever it renders the gateway, so it exists before the Gateway does.
         this.options = new k8s.core.v1.ConfigMap(`${name}-options`, {
@@ -117,10 +108,7 @@ export class GatewayApiGateway extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [...crdDeps, ...this.referenceGrants] }));
 
         this.hosts = [...gw.hosts];
-        this.endpoints = this.ips.apply((ips) => args.plan.endpoints.map((e) => ({
-            ...e,
-            curl: `curl --resolve ${e.probeHost}:443:${addressForUrl(ips[0])} --cacert ca.crt ${e.url}`,
-        })));
+        this.endpoints = endpointsOn(args.plan, this.ips);
 
         this.registerOutputs({ ips: this.ips, hosts: this.hosts, endpoints: this.endpoints });
     }

@@ -6,6 +6,7 @@ export * from "./metallb";
 export * from "./istioMesh";
 export * from "./certificateAuthority";
 export * from "./ingressGateway";
+export * from "./gatewayAddresses";
 export * from "./gatewayApiCrds";
 export * from "./gatewayApiGateway";
 export * from "./sampleApps";

@@ -1,12 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../config/errors";
 import { PACKAGE } from "../model/names";
-import { PlannedEndpoint, PlannedGateway, addressForUrl } from "../model/plan";
+import { PlannedEndpoint, PlannedGateway } from "../model/plan";
 import type { ExtraValues } from "../model/types";
-import { gatewayChartValues, ipFamily } from "../model/values";
-import { parseIp } from "../policy/lib/addresses";
+import { gatewayChartValues } from "../model/values";
 import { chartArgs } from "./chart";
+import { endpointsOn, gatewayIps } from "./gatewayAddresses";
 
 /** Inputs of {@link IngressGateway}. */
 export interface IngressGatewayArgs {
@@ -29,15 +28,6 @@ export interface IngressGatewayArgs {
         /** The gateway namespace. */
         namespace: pulumi.Resource[];
     };
-}
-
-/** Problems with a gateway's IPs (the ones knowable without the pools). */
-export function gatewayIpProblems(ips: string[], key: string): string[] {
-    const problems = ips.flatMap((ip, i) => parseIp(ip) && !/\s/.test(ip) ? [] : [`${key}${ips.length > 1 ? `[${i}]` : ""}: ${JSON.stringify(ip)} is not an IP address; expected an IPv4 or IPv6 address inside one of the MetalLB pools`]);
-    if (problems.length === 0 && (ips.length < 1 || ips.length > 2 || (ips.length === 2 && ipFamily(ips[0]) === ipFamily(ips[1])))) {
-        problems.push(`${key}: ${JSON.stringify(ips)} is not one address, or one IPv4 and one IPv6 address (dual-stack)`);
-    }
-    return problems;
 }
 
 /**
@@ -64,16 +54,7 @@ export class IngressGateway extends pulumi.ComponentResource {
         // Every Istio object needs its namespace, Istio's CRDs and istiod's validating webhook.
         const istioObjectDeps = [...args.dependsOn.namespace, ...args.dependsOn.controlPlane];
 
-        const known = args.ips === undefined ? gw.ips : undefined;
-        if (known) {
-            const problems = gatewayIpProblems(known, `gateways.${gw.name}.ip`);
-            if (problems.length > 0) throw new ConfigError(problems, `args of IngressGateway ${name}`);
-        }
-        this.ips = pulumi.output(args.ips ?? gw.ips).apply((ips) => {
-            const problems = gatewayIpProblems(ips, `gateways.${gw.name}.ip`);
-            if (problems.length > 0) throw new ConfigError(problems, `args of IngressGateway ${name}`);
-            return ips;
-        });
+        this.ips = gatewayIps(plan, args.ips, `args of IngressGateway ${name}`);
 
         const values = pulumi.all([this.ips, args.values ?? {}]).apply(([ips, extra]) => gatewayChartValues({ ...gw, ips }, extra));
         this.chart = new k8s.helm.v4.Chart(`${name}-chart`, chartArgs(plan.release.releaseName, ns, plan.release.location, values), {
@@ -109,10 +90,7 @@ export class IngressGateway extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: vs.afterGateway ? [...istioObjectDeps, this.gatewayObject] : istioObjectDeps }));
 
         this.hosts = [...gw.hosts];
-        this.endpoints = this.ips.apply((ips) => plan.endpoints.map((e) => ({
-            ...e,
-            curl: `curl --resolve ${e.probeHost}:443:${addressForUrl(ips[0])} --cacert ca.crt ${e.url}`,
-        })));
+        this.endpoints = endpointsOn(plan, this.ips);
 
         this.registerOutputs({ ips: this.ips, hosts: this.hosts, endpoints: this.endpoints });
     }

@@ -4,8 +4,8 @@ import { ConfigError } from "../config/errors";
 import { CHARTS, locateChart } from "../model/charts";
 import { PACKAGE } from "../model/names";
 import type { ExtraValues } from "../model/types";
+import { parsePoolEntry } from "../model/validate";
 import { metallbValues } from "../model/values";
-import { parseAddressBlock } from "../policy/lib/addresses";
 import { chartArgs } from "./chart";
 
 /** One MetalLB address pool. */
@@ -34,13 +34,8 @@ export interface MetalLbArgs {
 
 function poolProblems(name: string, addresses: string[], key: string): string[] {
     return addresses.flatMap((text, i) => {
-        try {
-            if (/\s/.test(text)) throw new Error("contains white space");
-            parseAddressBlock(text);
-            return [];
-        } catch (err) {
-            return [`${key}.addresses[${i}]: ${JSON.stringify(text)} ${(err as Error).message}; expected a CIDR or an address range (pool ${name})`];
-        }
+        const entry = parsePoolEntry(text);
+        return "problem" in entry ? [`${key}.addresses[${i}]: ${JSON.stringify(text)} ${entry.problem} (pool ${name})`] : [];
     });
 }
 

@@ -181,6 +181,18 @@ export function addressForUrl(ip: string): string {
     return ip.includes(":") ? `[${ip}]` : ip;
 }
 
+/** A ready `curl` check of one endpoint on a gateway's IP, trusting only the edge's CA. */
+export function curlCommand(endpoint: Pick<PlannedEndpoint, "probeHost" | "url">, ip: string): string {
+    return `curl --resolve ${endpoint.probeHost}:443:${addressForUrl(ip)} --cacert ca.crt ${endpoint.url}`;
+}
+
+/** /etc/hosts lines: one per gateway IP with its hosts (wildcards cannot be listed there). */
+export function etcHostsLines(gateways: { ips: string[]; hosts: string[] }[]): string[] {
+    return gateways.flatMap((g) => g.ips.map((ip) => [ip, ...g.hosts.filter((h) => !h.startsWith("*."))]))
+        .filter((line) => line.length > 1)
+        .map((line) => line.join(" "));
+}
+
 /** Turns a validated edge into the plan of every object. The spec must have passed validateEdge. */
 export function planEdge(configured: EdgeSpec): EdgePlan {
     // Addon hosts are planned as hosts (and routes) of their gateway, like any configured host.
@@ -215,7 +227,6 @@ export function planEdge(configured: EdgeSpec): EdgePlan {
             })),
         ];
         const hostRoutes = routesByHost(gw);
-        const primaryIp = addressForUrl(gw.ips[0]);
         return {
             spec: gw,
             componentName: names.components[g],
@@ -241,7 +252,7 @@ export function planEdge(configured: EdgeSpec): EdgePlan {
             endpoints: hostRoutes.map(({ host, routes }) => {
                 const probeHost = probes.get(host)!;
                 const url = `https://${probeHost}${routes[0]?.match.path ?? "/"}`;
-                return { host, probeHost, routed: routes.length > 0, url, curl: `curl --resolve ${probeHost}:443:${primaryIp} --cacert ca.crt ${url}` };
+                return { host, probeHost, routed: routes.length > 0, url, curl: curlCommand({ probeHost, url }, gw.ips[0]) };
             }),
         };
     });
@@ -290,9 +301,7 @@ export function planEdge(configured: EdgeSpec): EdgePlan {
         certificates,
         gateways,
         samples: spec.samples.enabled ? { namespace: spec.samples.namespace } : undefined,
-        etcHosts: gateways.flatMap((g) => g.spec.ips.map((ip) => [ip, ...g.spec.hosts.filter((h) => !h.startsWith("*."))]))
-            .filter((line) => line.length > 1)
-            .map((line) => line.join(" ")),
+        etcHosts: etcHostsLines(gateways.map((g) => g.spec)),
         ...(addons ? { addons } : {}),
         ...(gatewayApi ? { gatewayApi } : {}),
     };

@@ -13,6 +13,19 @@ const show = (value: unknown) => JSON.stringify(value);
 /** Namespaces every cluster already has: the program must not create or take them over. */
 export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default"];
 
+/**
+ * A MetalLB pool entry ("10.0.0.0/28", "10.0.0.1-10.0.0.9"), or what stops MetalLB reading it,
+ * phrased to follow `<key>: "<entry>" `.
+ */
+export function parsePoolEntry(text: string): { block: AddressBlock } | { problem: string } {
+    if (/\s/.test(text)) return { problem: `contains white space, which MetalLB refuses; write it as ${show(text.replace(/\s+/g, ""))}` };
+    try {
+        return { block: parseAddressBlock(text) };
+    } catch (err) {
+        return { problem: `${(err as Error).message}; expected a CIDR such as "192.168.49.240/28" or a range such as "192.168.49.240-192.168.49.250"` };
+    }
+}
+
 interface Pool {
     name: string;
     blocks: AddressBlock[];
@@ -28,17 +41,12 @@ function checkPools(spec: EdgeSpec, problems: string[]): Pool[] | undefined {
         seen.set(pool.name, p);
         const blocks: AddressBlock[] = [];
         pool.addresses.forEach((text, a) => {
-            const at = `metallb.pools[${p}].addresses[${a}]`;
-            if (/\s/.test(text)) {
+            const entry = parsePoolEntry(text);
+            if ("block" in entry) {
+                blocks.push(entry.block);
+            } else {
                 parsed = false;
-                problems.push(`${at}: ${show(text)} contains white space, which MetalLB refuses; write it as ${show(text.replace(/\s+/g, ""))}`);
-                return;
-            }
-            try {
-                blocks.push(parseAddressBlock(text));
-            } catch (err) {
-                parsed = false;
-                problems.push(`${at}: ${show(text)} ${(err as Error).message}; expected a CIDR such as "192.168.49.240/28" or a range such as "192.168.49.240-192.168.49.250"`);
+                problems.push(`metallb.pools[${p}].addresses[${a}]: ${show(text)} ${entry.problem}`);
             }
         });
         return { name: pool.name, blocks };
