@@ -1,6 +1,7 @@
 // Views of an evaluated edge, shared by the component tests and the policy integration tests.
 import * as pulumi from "@pulumi/pulumi";
 import { Evaluation, ProviderOverride, RegisteredResource, evaluate, resolve } from "./mocks";
+import { stackConfig } from "./stacks";
 import { Edge, EdgeArgs, GatewayOutputs } from "../../components/edge";
 import type { EdgeSpec } from "../../model/types";
 import { gatewayChartPodLabels as podLabels, matchCovers, selects } from "../../policy/lib/istio";
@@ -85,11 +86,6 @@ const stackEvaluations = new Map<string, Promise<Evaluation<EdgeOutputs>>>();
  * Tests that need a fresh evaluation (determinism, provider overrides) call evaluateEdge.
  */
 export function evaluateStackEdge(stack: string): Promise<Evaluation<EdgeOutputs>> {
-    if (!stackEvaluations.has(stack)) {
-        // Imported lazily: stacks.ts reads the stack files from disk.
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        const { stackConfig } = require("./stacks") as typeof import("./stacks");
-        stackEvaluations.set(stack, evaluateEdge(stackConfig(stack)));
-    }
+    if (!stackEvaluations.has(stack)) stackEvaluations.set(stack, evaluateEdge(stackConfig(stack)));
     return stackEvaluations.get(stack)!;
 }
