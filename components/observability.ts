@@ -25,6 +25,11 @@ interface ChartAddonArgs {
 export interface AddonsArgs {
     /** The configured gateway that serves every addon host (default "secondary"). */
     gateway?: string;
+    /**
+     * Serve the addons where anyone may reach them (a gateway admitting public addresses, plain
+     * HTTP, routes of other gateways); default false. Prometheus and the tracing UI have no login.
+     */
+    allowPublicAccess?: boolean;
     /** Namespace of the addons (default: istiod's). */
     namespace?: string;
     prometheus?: ChartAddonArgs & {

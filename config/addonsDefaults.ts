@@ -5,6 +5,7 @@ import type { AddonsSpec } from "../model/types";
 
 export const ADDON_DEFAULTS = {
     gateway: "secondary",
+    allowPublicAccess: false,
     prometheus: { version: CHARTS.prometheus.version, repository: CHARTS.prometheus.repository, retention: "15d", storageClass: "" },
     grafana: {
         version: CHARTS.grafana.version,
@@ -39,6 +40,7 @@ export function withAddonDefaults(raw: Raw | undefined, istioNamespace: string):
     const t = a.tracing ?? {};
     return {
         gateway: a.gateway ?? ADDON_DEFAULTS.gateway,
+        allowPublicAccess: a.allowPublicAccess ?? ADDON_DEFAULTS.allowPublicAccess,
         namespace: a.namespace ?? istioNamespace,
         prometheus: {
             ...chart("prometheus"),

@@ -29,6 +29,7 @@ export function addonsSchema(shared: SharedSchemaParts) {
         additionalProperties: false,
         properties: {
             gateway: { type: "string", minLength: 1, description: "the name of a configured gateway" },
+            allowPublicAccess: { type: "boolean" },
             namespace: shared.namespace,
             prometheus: chartAddon({
                 retention: {

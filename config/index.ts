@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import Ajv, { ErrorObject } from "ajv";
 import type { EdgeSpec } from "../model/types";
 import { validateEdge } from "../model/validate";
-import { addonStackProblems } from "../model/addons";
+import { addonStackProblems } from "../model/addonChecks";
 import { missingChartFiles } from "./charts";
 import { missingGatewayApiManifest } from "./gatewayApi";
 import { withDefaults } from "./defaults";

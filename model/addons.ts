@@ -2,17 +2,21 @@
 // the validated edge: the hosts and routes they add to their gateway, the checks of their config,
 // the values of their charts, the Jaeger objects and the mesh's tracing provider.
 import { CHARTS, ChartLocation, locateChart } from "./charts";
-import { hostsIntersect, servedHostProblem } from "./hosts";
 import { mergeValues } from "./values";
 import { ADDON_NAMES, AddonName, AddonsSpec, EdgeSpec, RouteSpec } from "./types";
 
-const show = (value: unknown) => JSON.stringify(value);
+/** The Service of an addon and its port. */
+export interface AddonBackend {
+    service: string;
+    port: number;
+}
 
 /**
- * The Service (and port) each addon is reached on, in the addons namespace. The names are the
- * ones Istio's samples use and the policy pack's addon rule looks for.
+ * The Service (and port) each addon is reached on, in the addons namespace, unless its values
+ * rename it (see {@link addonBackends}). The names are the ones Istio's samples use and the
+ * policy pack's addon rule looks for.
  */
-export const ADDON_BACKENDS: Record<AddonName, { service: string; port: number }> = {
+export const ADDON_BACKENDS: Record<AddonName, AddonBackend> = {
     prometheus: { service: "prometheus", port: 9090 },
     grafana: { service: "grafana", port: 3000 },
     kiali: { service: "kiali", port: 20001 },
@@ -56,13 +60,56 @@ export function addonHosts(spec: Pick<EdgeSpec, "addons">): { name: AddonName; h
     return enabledAddons(spec).map((name) => ({ name, host: spec.addons![name].host! }));
 }
 
+/** Helm's `trunc 63 | trimSuffix "-"` of a generated name. */
+const helmName = (name: string) => name.slice(0, 63).replace(/-$/, "");
+const isMap = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+const at = (values: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), values);
+
+/**
+ * Each addon's Service name and port as its chart will render them with the user's values merged
+ * over the program's: routes, data sources and Kiali's links follow a renamed Service or a moved
+ * port instead of pointing at the old one. The names follow each chart's own helpers
+ * (prometheus `prometheus.server.fullname`, grafana `grafana.fullname`, kiali-server
+ * `kiali-server.fullname`, for the releases the program installs).
+ */
+export function addonBackends(addons: AddonsSpec): Record<AddonName, AddonBackend> {
+    const p = addons.prometheus.values;
+    const g = addons.grafana.values;
+    const k = addons.kiali.values;
+    const portOr = (value: unknown, fallback: number) => (value === undefined ? fallback : (value as number));
+    const prometheusName = (): string => {
+        const override = at(p, "server", "fullnameOverride");
+        if (override === undefined) return ADDON_BACKENDS.prometheus.service;
+        if (override) return helmName(String(override));
+        const name = String(at(p, "nameOverride") || CHARTS.prometheus.chart);
+        const server = String(at(p, "server", "name") ?? "server");
+        const release = ADDON_RELEASES.prometheus;
+        return helmName(release.includes(name) ? `${release}-${server}` : `${release}-${name}-${server}`);
+    };
+    const grafanaName = (): string => {
+        const override = at(g, "fullnameOverride");
+        if (override) return helmName(String(override));
+        const name = String(at(g, "nameOverride") || CHARTS.grafana.chart);
+        const release = ADDON_RELEASES.grafana;
+        return helmName(release.includes(name) ? release : `${release}-${name}`);
+    };
+    return {
+        prometheus: { service: prometheusName(), port: portOr(at(p, "server", "service", "servicePort"), ADDON_BACKENDS.prometheus.port) },
+        grafana: { service: grafanaName(), port: portOr(at(g, "service", "port"), ADDON_BACKENDS.grafana.port) },
+        kiali: { service: helmName(String(at(k, "deployment", "instance_name") ?? ADDON_BACKENDS.kiali.service)), port: portOr(at(k, "server", "port"), ADDON_BACKENDS.kiali.port) },
+        // The program writes the tracing Service itself: no values rename it.
+        tracing: ADDON_BACKENDS.tracing,
+    };
+}
+
 /** One route per addon host: everything under "/" to the addon's Service. */
 export function addonRoutes(addons: AddonsSpec, enabled: { name: AddonName; host: string }[]): RouteSpec[] {
+    const backends = addonBackends(addons);
     return enabled.map(({ name, host }) => ({
         name,
         hosts: [host],
         match: { kind: "prefix", path: "/" },
-        destination: { host: ADDON_BACKENDS[name].service, port: ADDON_BACKENDS[name].port, namespace: addons.namespace },
+        destination: { host: backends[name].service, port: backends[name].port, namespace: addons.namespace },
     }));
 }
 
@@ -83,115 +130,6 @@ export function withAddonRoutes(spec: EdgeSpec): EdgeSpec {
             routes: [...gw.routes, ...addonRoutes(addons, enabled)],
         }),
     };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Checks
-
-const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
-const STORAGE_SIZE = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|K|M|G|T|P|E)?$/;
-const STORAGE_CLASS = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-
-/** Stacks whose name starts with "prod" are production stacks: no anonymous Kiali there. */
-export const PRODUCTION_STACK = /^prod/i;
-
-/**
- * Problems of the addons config (empty when there are none or it can be planned). Checked against
- * the gateways as configured, before the addon hosts are added to one of them.
- */
-export function addonProblems(spec: EdgeSpec): string[] {
-    const addons = spec.addons;
-    const enabled = enabledAddons(spec);
-    if (!addons || enabled.length === 0) return [];
-    const problems: string[] = [];
-
-    const g = spec.gateways.findIndex((gw) => gw.name === addons.gateway);
-    if (g < 0) {
-        problems.push(`addons.gateway: ${show(addons.gateway)} is not a configured gateway; valid: ${spec.gateways.map((gw) => show(gw.name)).join(", ")}`);
-    } else if (!spec.gateways[g].allowedSourceRanges) {
-        // The policy pack refuses this combination at `pulumi up` (addon-ui-restricted-gateways); say so first.
-        const restricted = spec.gateways.findIndex((gw) => gw.allowedSourceRanges);
-        if (restricted >= 0) {
-            problems.push(`addons.gateway: ${show(addons.gateway)} admits any client address while gateways[${restricted}] (${spec.gateways[restricted].name}) is restricted by allowedSourceRanges; ` +
-                `serve the addons on a restricted gateway (addons.gateway: ${show(spec.gateways[restricted].name)}) or set gateways[${g}].allowedSourceRanges`);
-        }
-    }
-
-    const taken = new Map<string, AddonName>();
-    for (const name of enabled) {
-        const at = `addons.${name}.host`;
-        const host = addons[name].host;
-        if (host === undefined || host === "") {
-            problems.push(`${at}: is required when addons.${name}.enabled is true; set a host of its own, e.g. ${show(`${name}.example.internal`)}, or set addons.${name}.enabled to false`);
-            continue;
-        }
-        if (host.startsWith("*.")) {
-            problems.push(`${at}: ${show(host)} is a wildcard; an addon is served on one host of its own, e.g. ${show(`${name}.${host.slice(2)}`)}`);
-            continue;
-        }
-        const problem = servedHostProblem(host);
-        if (problem) {
-            problems.push(`${at}: ${show(host)} ${problem}`);
-            continue;
-        }
-        const other = taken.get(host);
-        if (other) {
-            problems.push(`${at}: ${show(host)} is already the host of addons.${other}; each addon needs a host of its own`);
-            continue;
-        }
-        taken.set(host, name);
-        spec.gateways.forEach((gw, i) => {
-            const clash = gw.hosts.find((h) => hostsIntersect(h, host));
-            if (!clash) return;
-            const routed = gw.routes.filter((r) => r.hosts.includes(clash)).map((r) => r.name);
-            const as = clash === host ? "" : ` as ${show(clash)}`;
-            problems.push(i === g
-                ? `${at}: ${show(host)} is already served by gateways[${i}] (${gw.name})${as}${routed.length ? ` with routes ${routed.map(show).join(", ")}` : ""}; ` +
-                    `an addon host gets its certificate and route from addons, so remove it from gateways[${i}].hosts or choose another host`
-                : `${at}: ${show(host)} is served by gateways[${i}] (${gw.name})${as}, and an addon host may be served only by the addon gateway (addons.gateway: ${show(addons.gateway)}); choose a host no other gateway serves`);
-        });
-    }
-
-    const prometheus = addons.prometheus;
-    if (prometheus.enabled) {
-        if (!DURATION.test(prometheus.retention) || !/[1-9]/.test(prometheus.retention)) {
-            problems.push(`addons.prometheus.retention: ${show(prometheus.retention)} is not a Prometheus duration; expected e.g. "15d", "12h" or "1w"`);
-        }
-        if (prometheus.storage) {
-            if (!STORAGE_SIZE.test(prometheus.storage.size) || !/[1-9]/.test(prometheus.storage.size)) {
-                problems.push(`addons.prometheus.storage.size: ${show(prometheus.storage.size)} is not a Kubernetes quantity; expected e.g. "20Gi" or "500Mi"`);
-            }
-            const sc = prometheus.storage.storageClass;
-            if (sc !== "" && sc !== "-" && !STORAGE_CLASS.test(sc)) {
-                problems.push(`addons.prometheus.storage.storageClass: ${show(sc)} is not a StorageClass name; expected a lower-case DNS name such as "local-path", "" for the cluster's default class, or "-" for none`);
-            }
-        }
-    }
-
-    // Kiali draws every graph from Prometheus, Grafana reads it as its data source.
-    for (const name of ["kiali", "grafana"] as const) {
-        if (addons[name].enabled && !prometheus.enabled && !ownPrometheus(addons, name)) {
-            problems.push(`addons.${name}.enabled: true needs Prometheus, and addons.prometheus is off; enable addons.prometheus, or point ${name} at your own Prometheus in addons.${name}.values (${name === "kiali" ? "external_services.prometheus.url" : "datasources"})`);
-        }
-    }
-
-    if (addons.kiali.enabled && addons.kiali.auth === "anonymous" && g >= 0 && !spec.gateways[g].allowedSourceRanges) {
-        problems.push(`addons.kiali.auth: "anonymous" lets every client of gateways[${g}] (${addons.gateway}) read the mesh without logging in, and that gateway admits any address; ` +
-            `use "token", or restrict the gateway with gateways[${g}].allowedSourceRanges`);
-    }
-    return problems;
-}
-
-function ownPrometheus(addons: AddonsSpec, name: "kiali" | "grafana"): boolean {
-    const values = addons[name].values as Record<string, any>;
-    return name === "kiali" ? typeof values.external_services?.prometheus?.url === "string" : values.datasources !== undefined;
-}
-
-/** Problems that depend on the stack the edge is deployed as: no anonymous Kiali in production. */
-export function addonStackProblems(spec: EdgeSpec, stack: string): string[] {
-    const kiali = spec.addons?.kiali;
-    if (!kiali?.enabled || kiali.auth !== "anonymous" || !PRODUCTION_STACK.test(stack)) return [];
-    return [`addons.kiali.auth: "anonymous" is refused on production stack ${show(stack)} (a name starting with "prod"); use "token" (log in with a ServiceAccount token)`];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +267,7 @@ export function grafanaValues(addons: AddonsSpec, urls: { self: string; promethe
 
 export function kialiValues(addons: AddonsSpec, istioNamespace: string, planned: Map<AddonName, PlannedAddon>): Record<string, unknown> {
     const k = addons.kiali;
+    const prometheus = addonBackends(addons).prometheus;
     const grafana = planned.get("grafana");
     const tracing = planned.get("tracing");
     return mergeValues({
@@ -340,7 +279,7 @@ export function kialiValues(addons: AddonsSpec, istioNamespace: string, planned:
         server: { web_root: "/", web_fqdn: k.host, web_schema: "https" },
         external_services: {
             istio: { root_namespace: istioNamespace },
-            prometheus: { url: internalUrl(ADDON_BACKENDS.prometheus.service, addons.namespace, ADDON_BACKENDS.prometheus.port) },
+            prometheus: { url: internalUrl(prometheus.service, addons.namespace, prometheus.port) },
             grafana: grafana
                 ? { enabled: true, internal_url: grafana.internalUrl, external_url: grafana.url.replace(/\/$/, "") }
                 : { enabled: false },
@@ -467,8 +406,9 @@ export function planAddons(spec: EdgeSpec): AddonsPlan | undefined {
     const enabled = addonHosts(spec);
     if (!addons || enabled.length === 0) return undefined;
     const ns = addons.namespace;
+    const backends = addonBackends(addons);
     const planned = new Map(enabled.map(({ name, host }): [AddonName, PlannedAddon] => {
-        const { service, port } = ADDON_BACKENDS[name];
+        const { service, port } = backends[name];
         return [name, { name, host, url: `https://${host}/`, service, port, internalUrl: internalUrl(service, ns, port) }];
     }));
     const release = (name: keyof typeof ADDON_RELEASES, chart: string, values: Record<string, unknown>): AddonRelease => ({
@@ -487,7 +427,7 @@ export function planAddons(spec: EdgeSpec): AddonsPlan | undefined {
         addons: [...planned.values()],
         prometheus: prometheus && { release: release("prometheus", CHARTS.prometheus.chart, prometheusValues(addons, prometheus.url)) },
         grafana: grafana && {
-            release: release("grafana", CHARTS.grafana.chart, grafanaValues(addons, { self: grafana.url, prometheus: planned.get("prometheus")?.internalUrl ?? internalUrl(ADDON_BACKENDS.prometheus.service, ns, ADDON_BACKENDS.prometheus.port) })),
+            release: release("grafana", CHARTS.grafana.chart, grafanaValues(addons, { self: grafana.url, prometheus: planned.get("prometheus")?.internalUrl ?? internalUrl(backends.prometheus.service, ns, backends.prometheus.port) })),
             adminSecret: { name: ADDON_OBJECTS.grafanaAdminSecret, namespace: ns, user: ADDON_OBJECTS.grafanaAdminUser, userKey: "admin-user", passwordKey: "admin-password" },
         },
         kiali: planned.has("kiali") ? {

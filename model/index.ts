@@ -9,6 +9,7 @@ export * from "./values";
 export * from "./validate";
 export * from "./plan";
 export * from "./addons";
+export * from "./addonChecks";
 export * from "./gatewayApi";
 export * from "./ca";
 export * from "./preflight";

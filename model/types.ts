@@ -156,6 +156,11 @@ export interface AddonsSpec {
     /** Name of the configured gateway that serves every addon host. */
     gateway: string;
     namespace: string;
+    /**
+     * Serve the addons even where anyone may reach them: on a gateway whose client ranges are not
+     * all non-public, over plain HTTP, or from routes of other gateways.
+     */
+    allowPublicAccess: boolean;
     prometheus: PrometheusSpec;
     grafana: GrafanaSpec;
     kiali: KialiSpec;

@@ -3,7 +3,8 @@
 // checks meaningless (an unparsable pool, an invalid host) stops those checks, so one mistake
 // gives one message.
 import { AddressBlock, blockContains, blocksOverlap, parseAddressBlock, parseIp } from "../policy/lib/addresses";
-import { addonProblems, enabledAddons } from "./addons";
+import { enabledAddons } from "./addons";
+import { addonProblems } from "./addonChecks";
 import { gatewayApiProblems } from "./gatewayApi";
 import { clusterLocalNamespace, destinationHostProblem, hostsIntersect, servedHostProblem, unexpandedServiceName } from "./hosts";
 import type { EdgeSpec, GatewaySpec, ResourceRequirements } from "./types";

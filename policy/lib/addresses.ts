@@ -97,3 +97,27 @@ export function blockContains(block: AddressBlock, ip: { family: IpFamily; value
 export function blocksOverlap(a: AddressBlock, b: AddressBlock): boolean {
     return a.family === b.family && a.first <= b.last && b.first <= a.last;
 }
+
+/**
+ * Address ranges that are not the public internet: private networks (RFC 1918), carrier-grade
+ * NAT (RFC 6598), loopback, link-local (RFC 3927, RFC 4291) and IPv6 unique local addresses
+ * (RFC 4193). A client range inside one of these cannot hold an arbitrary internet client.
+ */
+export const NON_PUBLIC_RANGES: readonly { cidr: string; what: string }[] = [
+    { cidr: "10.0.0.0/8", what: "private (RFC 1918)" },
+    { cidr: "172.16.0.0/12", what: "private (RFC 1918)" },
+    { cidr: "192.168.0.0/16", what: "private (RFC 1918)" },
+    { cidr: "100.64.0.0/10", what: "carrier-grade NAT (RFC 6598)" },
+    { cidr: "127.0.0.0/8", what: "loopback" },
+    { cidr: "169.254.0.0/16", what: "link-local" },
+    { cidr: "fc00::/7", what: "unique local (RFC 4193)" },
+    { cidr: "fe80::/10", what: "link-local" },
+    { cidr: "::1/128", what: "loopback" },
+];
+
+const NON_PUBLIC_BLOCKS = NON_PUBLIC_RANGES.map((r) => parseAddressBlock(r.cidr));
+
+/** Whether every address of `block` lies inside one of {@link NON_PUBLIC_RANGES}. */
+export function isNonPublicBlock(block: AddressBlock): boolean {
+    return NON_PUBLIC_BLOCKS.some((range) => range.family === block.family && range.first <= block.first && block.last <= range.last);
+}

@@ -290,9 +290,9 @@ describe("the edge: stack differences and variants", () => {
     });
 
     it("leaves the HTTP server without a redirect when httpsRedirect is off", async () => {
-        const ev = await evaluateEdge(parseStackConfig(editedConfig("dev", (raw) => { raw.gateways[1].httpsRedirect = false; })));
-        const secondary = ev.ofType(T.gateway).find((g) => g.inputs.metadata.name === "secondary-gateway")!;
-        const http = secondary.inputs.spec.servers.find((s: any) => s.port.protocol === "HTTP");
+        const ev = await evaluateEdge(parseStackConfig(editedConfig("dev", (raw) => { raw.gateways[0].httpsRedirect = false; })));
+        const primary = ev.ofType(T.gateway).find((g) => g.inputs.metadata.name === "primary-gateway")!;
+        const http = primary.inputs.spec.servers.find((s: any) => s.port.protocol === "HTTP");
         assert.strictEqual(http.tls, undefined);
     });
 

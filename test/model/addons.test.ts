@@ -5,7 +5,8 @@ import * as assert from "assert";
 import { ConfigError, checkStackConfig, parseStackConfig, withDefaults } from "../../config";
 import { Edge } from "../../components/edge";
 import { planEdge } from "../../model/plan";
-import { addonProblems, withAddonRoutes } from "../../model/addons";
+import { withAddonRoutes } from "../../model/addons";
+import { addonProblems } from "../../model/addonChecks";
 import type { EdgeSpec } from "../../model/types";
 import { argsFromSpec } from "../helpers/edge";
 import { evaluate } from "../helpers/mocks";
@@ -13,7 +14,7 @@ import { editedConfig, stackConfig } from "../helpers/stacks";
 
 const minimal = (extra: Record<string, unknown> = {}) => ({
     metallb: { pools: [{ name: "lb", addresses: ["10.0.0.0/29"] }] },
-    gateways: [{ name: "secondary", ip: "10.0.0.1", hosts: ["admin.example.com"] }],
+    gateways: [{ name: "secondary", ip: "10.0.0.1", hosts: ["admin.example.com"], allowedSourceRanges: ["10.0.0.0/8"] }],
     ...extra,
 });
 
@@ -196,9 +197,85 @@ describe("model: bad addon config, one message each, before anything is created"
             expect: [/^addons\.gateway: "internal" is not a configured gateway; valid: "primary", "secondary"/],
         },
         {
-            title: "the addons on an unrestricted gateway while another is restricted",
+            title: "the addons on a gateway without source ranges",
             raw: prod((raw) => { raw.addons.gateway = "primary"; }),
-            expect: [/^addons\.gateway: "primary" admits any client address while gateways\[1\] \(secondary\) is restricted/, /addons\.gateway: "secondary"/],
+            expect: [/^addons\.gateway: "primary" serves the addon UIs, but gateways\[0\] \(primary\) has no allowedSourceRanges, so it admits every client address/, /Prometheus and the tracing UI have no login/, /addons\.allowPublicAccess: true/],
+        },
+        {
+            title: "the addons on a gateway whose ranges are the whole internet",
+            raw: dev((raw) => { raw.gateways[1].allowedSourceRanges = ["0.0.0.0/0", "::/0"]; }),
+            expect: [/^addons\.gateway: "secondary" serves the addon UIs, but gateways\[1\]\.allowedSourceRanges\[0\]: "0\.0\.0\.0\/0" includes public internet addresses/],
+        },
+        {
+            title: "the addons on a gateway open to a public office range",
+            raw: dev((raw) => { raw.gateways[1].allowedSourceRanges = ["10.0.0.0/8", "203.0.113.0/29"]; }),
+            expect: [/gateways\[1\]\.allowedSourceRanges\[1\]: "203\.0\.113\.0\/29" includes public internet addresses/, /inside 10\.0\.0\.0\/8, 172\.16\.0\.0\/12, 192\.168\.0\.0\/16, 100\.64\.0\.0\/10/],
+        },
+        {
+            title: "the addons on a gateway whose range only looks private (172.0.0.0/8 holds public addresses)",
+            raw: dev((raw) => { raw.gateways[1].allowedSourceRanges = ["172.0.0.0/8"]; }),
+            expect: [/allowedSourceRanges\[0\]: "172\.0\.0\.0\/8" includes public internet addresses/],
+        },
+        {
+            title: "the addons over plain HTTP (httpsRedirect off on the addon gateway)",
+            raw: dev((raw) => { raw.gateways[1].httpsRedirect = false; }),
+            expect: [/^gateways\[1\]\.httpsRedirect: false serves the addon UIs \(addons\.gateway: "secondary"\) over plain HTTP on port 80/, /set it to true/, /addons\.allowPublicAccess: true/],
+        },
+        {
+            title: "anonymous Kiali through its chart values on a production stack",
+            raw: prod((raw) => { raw.addons.kiali.values = { auth: { strategy: "anonymous" } }; }),
+            stack: "prod",
+            expect: [/^addons\.kiali\.values\.auth\.strategy: "anonymous" is refused on production stack "prod"/],
+        },
+        {
+            title: "anonymous Kiali through its chart values on a public gateway, even with the opt-in",
+            raw: dev((raw) => { delete raw.gateways[1].allowedSourceRanges; raw.addons.allowPublicAccess = true; raw.addons.kiali.values = { auth: { strategy: "anonymous" } }; }),
+            expect: [/^addons\.kiali\.values\.auth\.strategy: "anonymous" lets every client of gateways\[1\] \(secondary\) read the mesh without logging in/, /use "token"/],
+        },
+        {
+            title: "anonymous Grafana admins (grafana.ini) on a public gateway, even with the opt-in",
+            raw: dev((raw) => {
+                delete raw.gateways[1].allowedSourceRanges;
+                raw.addons.allowPublicAccess = true;
+                raw.addons.grafana.values = { "grafana.ini": { "auth.anonymous": { enabled: true, org_role: "Admin" } } };
+            }),
+            expect: [/^addons\.grafana\.values\.grafana\.ini\["auth\.anonymous"\]\.enabled: anonymous access with role "Admin" lets every client/, /give it the role "Viewer"/],
+        },
+        {
+            title: "anonymous Grafana editors (environment) on a production stack",
+            raw: prod((raw) => { raw.addons.grafana.values = { env: { GF_AUTH_ANONYMOUS_ENABLED: "true", GF_AUTH_ANONYMOUS_ORG_ROLE: "Editor" } }; }),
+            stack: "prod",
+            expect: [/^addons\.grafana\.values\.env\.GF_AUTH_ANONYMOUS_ENABLED: anonymous access with role "Editor" is refused on production stack "prod"/],
+        },
+        {
+            title: "a route of the public gateway to Grafana's Service",
+            raw: dev((raw) => { raw.gateways[0].routes.push({ name: "dash", match: { prefix: "/grafana" }, destination: { host: "grafana", port: 3000, namespace: "istio-system" } }); }),
+            expect: [/^gateways\[0\]\.routes\[2\]\.destination: "grafana" in namespace "istio-system" is a Service of the grafana addon, which is served only on the addon gateway \(addons\.gateway: "secondary"\) at https:\/\/grafana\.microk8s\.local\//],
+        },
+        {
+            title: "a route of the public gateway to the tracing collector, by its full name",
+            raw: dev((raw) => { raw.gateways[0].routes.push({ name: "otlp", match: { prefix: "/v1/traces" }, destination: { host: "jaeger-collector.istio-system.svc.cluster.local", port: 4318 } }); }),
+            expect: [/^gateways\[0\]\.routes\[2\]\.destination: "jaeger-collector\.istio-system\.svc\.cluster\.local" in namespace "istio-system" is a Service of the tracing addon/],
+        },
+        {
+            title: "a Grafana admin Secret other than the program's",
+            raw: dev((raw) => { raw.addons.grafana.values = { admin: { existingSecret: "my-grafana" } }; }),
+            expect: [/^addons\.grafana\.values\.admin\.existingSecret: "my-grafana" replaces the Secret "grafana-admin"/, /grafanaAdminPassword/],
+        },
+        {
+            title: "Kiali moved off the root of its host",
+            raw: dev((raw) => { raw.addons.kiali.values = { server: { web_root: "/kiali" } }; }),
+            expect: [/^addons\.kiali\.values\.server\.web_root: "\/kiali" moves Kiali off the root of its host/],
+        },
+        {
+            title: "a Grafana Service renamed to something that is no Service name",
+            raw: dev((raw) => { raw.addons.grafana.values = { fullnameOverride: "Grafana_UI" }; }),
+            expect: [/^addons\.grafana\.values\.fullnameOverride: gives the grafana Service the name "Grafana_UI", which is not a Service name/],
+        },
+        {
+            title: "a tracing image with its tag",
+            raw: dev((raw) => { raw.addons.tracing.image = "docker.io/jaegertracing/jaeger:2.14.0"; }),
+            expect: [/^addons\.tracing\.image: "docker\.io\/jaegertracing\/jaeger:2\.14\.0" has a tag/, /write the repository alone \("docker\.io\/jaegertracing\/jaeger"\)/],
         },
         {
             title: "a retention that is not a duration",
@@ -231,8 +308,8 @@ describe("model: bad addon config, one message each, before anything is created"
             expect: [/^addons\.kiali\.enabled: true needs Prometheus, and addons\.prometheus is off/, /external_services\.prometheus\.url/],
         },
         {
-            title: "anonymous Kiali on an unrestricted gateway",
-            raw: dev((raw) => { delete raw.gateways[1].allowedSourceRanges; raw.addons.kiali.auth = "anonymous"; }),
+            title: "anonymous Kiali on an unrestricted gateway, even with the opt-in",
+            raw: dev((raw) => { delete raw.gateways[1].allowedSourceRanges; raw.addons.allowPublicAccess = true; raw.addons.kiali.auth = "anonymous"; }),
             expect: [/^addons\.kiali\.auth: "anonymous" lets every client of gateways\[1\] \(secondary\) read the mesh/, /use "token"/],
         },
         {
@@ -271,6 +348,65 @@ describe("model: bad addon config, one message each, before anything is created"
 
     it("accepts anonymous Kiali behind a restricted gateway on a stack not named prod…", () => {
         assert.deepStrictEqual(problemsOf(prod((raw) => { raw.addons.kiali.auth = "anonymous"; }), "staging"), []);
+    });
+
+    it("counts exactly the non-public ranges as restricted, in both families", () => {
+        for (const range of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "10.1.2.3/32"]) {
+            assert.deepStrictEqual(problemsOf(dev((raw) => { raw.gateways[1].allowedSourceRanges = [range]; })), [], range);
+        }
+        const dual = (ranges: string[]) => dev((raw) => {
+            raw.metallb.pools.push({ name: "v6", addresses: ["fd00:49::/120"], autoAssign: false });
+            raw.gateways[1].ip = ["192.168.49.241", "fd00:49::f1"];
+            raw.gateways[1].allowedSourceRanges = ranges;
+        });
+        assert.deepStrictEqual(problemsOf(dual(["192.168.0.0/16", "fc00::/7"])), []);
+        assert.deepStrictEqual(problemsOf(dual(["192.168.0.0/16", "fe80::/10"])), []);
+        assert.match(problemsOf(dual(["192.168.0.0/16", "2001:db8::/32"])).join("\n"), /allowedSourceRanges\[1\]: "2001:db8::\/32" includes public internet addresses/);
+    });
+
+    it("serves the addons anywhere once the stack opts in with addons.allowPublicAccess, and nowhere else", () => {
+        const open = (optIn: boolean) => dev((raw) => {
+            delete raw.gateways[1].allowedSourceRanges;
+            raw.gateways[1].httpsRedirect = false;
+            raw.gateways[0].routes.push({ name: "dash", match: { prefix: "/dash" }, destination: { host: "grafana", port: 3000, namespace: "istio-system" } });
+            if (optIn) raw.addons.allowPublicAccess = true;
+        });
+        assert.strictEqual(problemsOf(open(false)).length, 3);
+        assert.deepStrictEqual(problemsOf(open(true)), []);
+        // A Service of the same name in another namespace is not an addon's.
+        assert.deepStrictEqual(problemsOf(dev((raw) => {
+            raw.gateways[0].routes.push({ name: "dash", match: { prefix: "/dash" }, destination: { host: "grafana", port: 3000, namespace: "samples" } });
+        })), []);
+        // Anonymous Grafana viewers are read-only: like Prometheus, the opt-in covers them.
+        assert.deepStrictEqual(problemsOf(dev((raw) => {
+            delete raw.gateways[1].allowedSourceRanges;
+            raw.addons.allowPublicAccess = true;
+            raw.addons.grafana.values = { "grafana.ini": { "auth.anonymous": { enabled: true } } };
+        })), []);
+    });
+
+    it("follows a renamed addon Service or a moved port into its route, Grafana's data source and Kiali's links", () => {
+        const plan = planEdge(parseStackConfig(dev((raw) => {
+            raw.addons.grafana.values = { service: { port: 80 }, fullnameOverride: "dashboards" };
+            raw.addons.prometheus.values = { server: { fullnameOverride: "prom", service: { servicePort: 9091 } } };
+            raw.addons.kiali.values = { deployment: { instance_name: "mesh-ui" }, server: { port: 8080 } };
+        })));
+        const destination = (host: string) => plan.gateways[1].virtualServices.find((v) => v.host === host)!.spec.http[0].route[0].destination;
+        assert.deepStrictEqual(destination("grafana.microk8s.local"), { host: "dashboards.istio-system.svc.cluster.local", port: { number: 80 } });
+        assert.deepStrictEqual(destination("prometheus.microk8s.local"), { host: "prom.istio-system.svc.cluster.local", port: { number: 9091 } });
+        assert.deepStrictEqual(destination("kiali.microk8s.local"), { host: "mesh-ui.istio-system.svc.cluster.local", port: { number: 8080 } });
+        const grafana = plan.addons!.grafana!.release.values as any;
+        assert.strictEqual(grafana.datasources["datasources.yaml"].datasources[0].url, "http://prom.istio-system:9091");
+        const kiali = plan.addons!.kiali!.release.values as any;
+        assert.strictEqual(kiali.external_services.prometheus.url, "http://prom.istio-system:9091");
+        assert.strictEqual(kiali.external_services.grafana.internal_url, "http://dashboards.istio-system:80");
+        // An empty override falls back to the chart's own name for the server.
+        const fallback = planEdge(parseStackConfig(dev((raw) => { raw.addons.prometheus.values = { server: { fullnameOverride: "" } }; })));
+        assert.strictEqual(fallback.addons!.addons.find((a) => a.name === "prometheus")!.service, "prometheus-server");
+    });
+
+    it("accepts a tracing image from a registry with a port, which is no tag", () => {
+        assert.deepStrictEqual(problemsOf(dev((raw) => { raw.addons.tracing.image = "registry.local:5000/mirror/jaeger"; })), []);
     });
 
     it("checks a spec that bypassed the schema too (retention 0d, storage 20 GB)", () => {
