@@ -4,6 +4,7 @@ import * as tls from "@pulumi/tls";
 import { ConfigError } from "../config/errors";
 import { caMaterialProblems } from "../model/ca";
 import { PACKAGE } from "../model/names";
+import { plainConfigError } from "./deferred";
 import type { KeyAlgorithm } from "../model/types";
 
 /** A leaf certificate to issue and the Kubernetes TLS secret to store it in. */
@@ -88,7 +89,7 @@ export class CertificateAuthority extends pulumi.ComponentResource {
         if (args.bringYourOwnCa) {
             const material = pulumi.all([args.bringYourOwnCa.certificatePem, args.bringYourOwnCa.privateKeyPem]).apply(([cert, key]) => {
                 const problems = caMaterialProblems(cert, key);
-                if (problems.length > 0) throw new ConfigError(problems, `CA of ${name}`);
+                if (problems.length > 0) throw plainConfigError(problems, `CA of ${name}`);
                 return { cert, key };
             });
             caCertPem = material.apply((m) => m.cert);

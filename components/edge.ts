@@ -13,7 +13,8 @@ import { IstioMesh } from "./istioMesh";
 import { MetalLb } from "./metallb";
 import { SampleApps } from "./sampleApps";
 import { AddonsArgs, Observability } from "./observability";
-import { mergeValues } from "../model/values";
+import { baseValuesProblems, gatewayValuesProblems, istiodValuesProblems, metallbValuesProblems } from "../model/valuesChecks";
+import { checkedWhenKnown, isKnownNow } from "./deferred";
 
 /** A route of a gateway: a path match sent to a Service. */
 export interface EdgeRouteArgs {
@@ -110,39 +111,108 @@ export interface GatewayOutputs {
 const isKnown = (value: unknown): value is string => typeof value === "string";
 const PLACEHOLDER_IP = "0.0.0.0";
 
+/** Problems of a gateway's IPs as they resolved at deploy time: each one a string, one or two of them. */
+function resolvedIpProblems(resolved: unknown[], g: number): string[] {
+    const flat = resolved.length === 1 && Array.isArray(resolved[0]) ? (resolved[0] as unknown[]) : resolved;
+    const bad = flat.findIndex((ip) => typeof ip !== "string");
+    if (bad >= 0) {
+        return [`gateways[${g}].ip: resolved at deploy time to ${JSON.stringify(flat[bad]) ?? "undefined"}${flat.length > 1 ? ` (item ${bad})` : ""}; expected an IP address, or one IPv4 and one IPv6 address`];
+    }
+    if (flat.length < 1 || flat.length > 2) {
+        return [`gateways[${g}].ip: resolved at deploy time to ${JSON.stringify(flat)}; expected one IP address, or one IPv4 and one IPv6 address`];
+    }
+    return [];
+}
+
+/** A gateway's resolved IPs as a list of strings (an Output may resolve to the whole list). */
+function normalizedIps(resolved: unknown[]): string[] {
+    return (resolved.length === 1 && Array.isArray(resolved[0]) ? resolved[0] : resolved) as string[];
+}
+
+/** Chart values slots that may be Outputs: checked now when known, else when they arrive. */
+type ValuesSlot = "metallb" | "base" | "istiod" | "gateway";
+
+interface CheckedArgs {
+    spec: EdgeSpec;
+    /** Gateways whose IPs arrive at deploy time. */
+    deferred: number[];
+    /** Values slots checked when they arrive. */
+    deferredValues: Set<ValuesSlot>;
+}
+
 /**
- * Checks args the way stack config is checked. IPs known only at deploy time are checked then;
- * meanwhile a placeholder stands in and problems about it are set aside.
+ * Where args hold an Output although the value must be known now (it names resources or decides
+ * what routes point at): one problem each, naming the key. Outputs are allowed only where
+ * {@link EdgeArgs} says `pulumi.Input`.
  */
-function checkArgs(name: string, args: EdgeArgs): { spec: EdgeSpec; deferred: number[] } {
+function outputsWhereKnownValuesAreNeeded(args: EdgeArgs): string[] {
+    const problems: string[] = [];
+    const allowed = (key: string) => /^gateways\[\d+\]\.ip(\[\d+\])?$/.test(key) || /^pki\.bringYourOwnCa(\.|$)/.test(key) ||
+        /^(metallb\.values|istio\.values\.(base|istiod|gateway))$/.test(key);
+    const walk = (value: unknown, key: string) => {
+        if (allowed(key)) return;
+        if (!isKnownNow(value) && (pulumi.Output.isInstance(value) || value instanceof Promise)) {
+            const why = /^addons\.\w+\.values$/.test(key)
+                ? "they decide the Service names and ports the addon routes, data sources and links use"
+                : "it names resources or decides what they refer to";
+            problems.push(`${key}: is known only at deploy time (a pulumi Output or Promise), but ${why}; pass a plain value`);
+            return;
+        }
+        if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${key}[${i}]`));
+        else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) walk(v, key ? `${key}.${k}` : k);
+    };
+    walk(args, "");
+    return problems;
+}
+
+/**
+ * Checks args the way stack config is checked. IPs and chart values known only at deploy time are
+ * checked then; meanwhile a placeholder stands in and problems about it are set aside.
+ */
+function checkArgs(name: string, args: EdgeArgs): CheckedArgs {
+    const subject = `args of Edge ${name}`;
+    const early = outputsWhereKnownValuesAreNeeded(args);
+    if (early.length > 0) throw new ConfigError(early, subject);
     const deferred: number[] = [];
+    const gateways = args.gateways.map((gw, g) => {
+        const ips = Array.isArray(gw.ip) ? gw.ip : [gw.ip];
+        if (ips.every(isKnown)) return gw;
+        deferred.push(g);
+        return { ...gw, ip: ips.map(() => PLACEHOLDER_IP) };
+    });
+    const deferredValues = new Set<ValuesSlot>();
+    const slot = (which: ValuesSlot, value: unknown) => {
+        // Gateway values are held against the gateways' IPs: with an IP still to come, so are they.
+        if (value === undefined || (isKnownNow(value) && !(which === "gateway" && deferred.length > 0))) return value;
+        deferredValues.add(which);
+        return undefined;
+    };
+    const values = args.istio?.values;
     const raw = JSON.parse(JSON.stringify({
         ...args,
         legacyNames: undefined,
-        metallb: { ...args.metallb, values: isPlainObject(args.metallb.values) ? args.metallb.values : undefined },
-        istio: args.istio && { ...args.istio, values: undefined },
+        metallb: { ...args.metallb, values: slot("metallb", args.metallb.values) },
+        istio: args.istio && {
+            ...args.istio,
+            values: values && { base: slot("base", values.base), istiod: slot("istiod", values.istiod), gateway: slot("gateway", values.gateway) },
+        },
         // The CA material is checked when it arrives; only its shape is checked here, never printed.
         pki: args.pki && {
             ...args.pki,
             bringYourOwnCa: args.pki.bringYourOwnCa && Object.fromEntries(Object.keys(args.pki.bringYourOwnCa).map((k) => [k, "(secret)"])),
         },
-        gateways: args.gateways.map((gw, g) => {
-            const ips = Array.isArray(gw.ip) ? gw.ip : [gw.ip];
-            if (ips.every(isKnown)) return gw;
-            deferred.push(g);
-            return { ...gw, ip: ips.map(() => PLACEHOLDER_IP) };
-        }),
+        gateways,
     }));
     const { spec, problems } = checkStackConfig(raw, { stack: pulumi.getStack() });
     const kept = problems.filter((p) => !deferred.some((g) => p.startsWith(`gateways[${g}].ip`)));
+    // Gateway API mode installs no gateway chart: values for it are a mistake, known or not.
+    if (spec?.api === "gateway-api" && deferredValues.has("gateway")) {
+        kept.push(`istio.values.gateway: values of the gateway chart, which gateway-api mode does not install (istiod deploys the gateways); remove them, or keep api "istio"`);
+    }
     if (spec?.api === "gateway-api" && spec.gatewayApi?.crds.manage) kept.push(...serverSideApplyProblems());
-    if (kept.length > 0 || !spec) throw new ConfigError(kept, `args of Edge ${name}`);
+    if (kept.length > 0 || !spec) throw new ConfigError(kept, subject);
     spec.pki.bringYourOwnCa = args.pki?.bringYourOwnCa !== undefined;
-    return { spec, deferred };
-}
-
-function isPlainObject(value: unknown): boolean {
-    return typeof value === "object" && value !== null && !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+    return { spec, deferred, deferredValues };
 }
 
 /**
@@ -178,10 +248,43 @@ export class Edge extends pulumi.ComponentResource {
 
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is registered, this component included.
-        const { spec, deferred } = checkArgs(name, args);
+        const { spec, deferred, deferredValues } = checkArgs(name, args);
         super(`${PACKAGE}:index:Edge`, name, {}, opts);
         const plan = planEdge(spec);
         this.plan = plan;
+        const subject = `args of Edge ${name}`;
+
+        // IPs known only at deploy time get the same checks as config, when they are known: one
+        // Output that every reader derives from, so that one mistake is reported once.
+        const ipsOf = (g: number) => {
+            const ip = args.gateways[g].ip;
+            return Array.isArray(ip) ? ip : [ip];
+        };
+        const allIps: pulumi.Output<string[][]> | undefined = deferred.length === 0 ? undefined : checkedWhenKnown(
+            pulumi.all(args.gateways.map((_, g) => pulumi.all(ipsOf(g) as pulumi.Input<unknown>[]))),
+            (resolved) => {
+                const shapes = resolved.flatMap((ips, g) => resolvedIpProblems(ips, g));
+                if (shapes.length > 0) return shapes;
+                const real: EdgeSpec = { ...spec, gateways: spec.gateways.map((gw, g) => ({ ...gw, ips: normalizedIps(resolved[g]) })) };
+                return validateEdge(real).filter((p) => deferred.some((g) => p.startsWith(`gateways[${g}].ip`)));
+            },
+            subject,
+            (resolved) => resolved.map(normalizedIps),
+        );
+        const realSpec = (ips: string[][]): EdgeSpec => ({ ...spec, gateways: spec.gateways.map((gw, g) => ({ ...gw, ips: ips[g] })) });
+        // Chart values known only at deploy time: the checks known values had in checkArgs.
+        const later = <T extends pulumi.Input<ExtraValues> | undefined>(which: ValuesSlot, value: T, problemsOf: (v: ExtraValues) => string[]) =>
+            value === undefined || !deferredValues.has(which) ? value : checkedWhenKnown(value as pulumi.Input<ExtraValues>, problemsOf, subject);
+        const metallbExtra = later("metallb", args.metallb.values, (v) => metallbValuesProblems(v));
+        const baseExtra = later("base", args.istio?.values?.base, (v) => baseValuesProblems(spec, v));
+        const istiodExtra = later("istiod", args.istio?.values?.istiod, (v) => istiodValuesProblems(spec, plan.istio.programIstiodValues, v));
+        const gatewayValues = args.istio?.values?.gateway;
+        const gatewayExtra = gatewayValues === undefined || !deferredValues.has("gateway") ? gatewayValues : checkedWhenKnown(
+            pulumi.all([allIps ?? spec.gateways.map((gw) => gw.ips), gatewayValues]),
+            ([ips, v]) => gatewayValuesProblems(realSpec(ips as string[][]), v as ExtraValues),
+            subject,
+            ([, v]) => v as ExtraValues,
+        );
 
         // Stacks of version 0.1 had these components at the root under their bare names; their
         // children are named after them, so aliasing the component carries the children too.
@@ -195,7 +298,7 @@ export class Edge extends pulumi.ComponentResource {
             repository: spec.metallb.repository,
             namespace: spec.metallb.namespace,
             pools: plan.metallb.pools,
-            values: args.metallb.values,
+            values: metallbExtra,
         }, child("metallb", "metallb:MetalLb"));
 
         // Before istiod, which reads them when it starts.
@@ -211,14 +314,10 @@ export class Edge extends pulumi.ComponentResource {
             istiod: spec.istio.istiod,
             mtlsMode: spec.istio.mtlsMode,
             meshNamespaces: spec.istio.meshNamespaces,
-            ...(plan.gatewayApi ? { prerequisites: this.gatewayApiCrds ? [this.gatewayApiCrds] : [], istiodValues: plan.gatewayApi.istiodValues } : {}),
-            values: {
-                base: args.istio?.values?.base,
-                // With tracing on, istiod also learns the tracing backend (a mesh extension provider).
-                istiod: plan.addons?.tracing
-                    ? pulumi.output(args.istio?.values?.istiod ?? {}).apply((extra) => mergeValues(plan.addons!.meshValues, extra))
-                    : args.istio?.values?.istiod,
-            },
+            ...(plan.gatewayApi ? { prerequisites: this.gatewayApiCrds ? [this.gatewayApiCrds] : [] } : {}),
+            // The tracing provider (addons) and gateway-api mode's TLS minimum; the user's values go over them.
+            istiodValues: plan.istio.programIstiodValues,
+            values: { base: baseExtra, istiod: istiodExtra },
         }, child("istio", "istio:IstioMesh"));
 
         this.ca = new CertificateAuthority(`${name}-pki`, {
@@ -233,24 +332,12 @@ export class Edge extends pulumi.ComponentResource {
             secretDependencies: [this.mesh.gatewayNamespace],
         }, child("pki", "pki:CertificateAuthority"));
 
-        // IPs known only at deploy time get the same checks as config, when they are known.
-        const ipsOf = (g: number) => {
-            const ip = args.gateways[g].ip;
-            return Array.isArray(ip) ? ip : [ip];
-        };
-        const allIps = deferred.length === 0 ? undefined : pulumi.all(args.gateways.map((_, g) => pulumi.all(ipsOf(g)))).apply((ips) => {
-            const real: EdgeSpec = { ...spec, gateways: spec.gateways.map((gw, g) => ({ ...gw, ips: ips[g] })) };
-            const problems = validateEdge(real).filter((p) => deferred.some((g) => p.startsWith(`gateways[${g}].ip`)));
-            if (problems.length > 0) throw new ConfigError(problems, `args of Edge ${name}`);
-            return ips;
-        });
-
         this.ingressGateways = plan.gatewayApi ? [] : plan.gateways.map((gw, g) => {
             const ids = new Set(gw.certificates.map((c) => c.id));
             return new IngressGateway(`${name}-${gw.componentName}`, {
                 plan: gw,
                 ips: allIps ? allIps.apply((ips) => ips[g]) : undefined,
-                values: args.istio?.values?.gateway,
+                values: gatewayExtra,
                 dependsOn: {
                     controlPlane: [this.mesh.istiod],
                     loadBalancer: this.metallb.ready,

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, locateChart } from "../model/charts";
 import { PACKAGE } from "../model/names";
 import type { ExtraValues, ResourceRequirements } from "../model/types";
-import { istioBaseValues, istiodValues, mergeValues } from "../model/values";
+import { istioBaseValues, istiodValues, mergeIstiodValues } from "../model/values";
 import { chartArgs } from "./chart";
 
 /** Inputs of {@link IstioMesh}. */
@@ -29,7 +29,10 @@ export interface IstioMeshArgs {
     values?: { base?: pulumi.Input<ExtraValues>; istiod?: pulumi.Input<ExtraValues> };
     /** Installed before istiod, so that istiod finds them when it starts (the Gateway API CRDs). */
     prerequisites?: pulumi.Resource[];
-    /** istiod values the program needs beyond its defaults (Gateway API mode's mesh-wide TLS minimum); `values.istiod` is merged over them. */
+    /**
+     * istiod values the program needs beyond its defaults (the tracing provider, Gateway API mode's
+     * mesh-wide TLS minimum); `values.istiod` is merged over them, extension providers added to.
+     */
     istiodValues?: Record<string, unknown>;
 }
 
@@ -70,7 +73,7 @@ export class IstioMesh extends pulumi.ComponentResource {
 
         this.istiod = new k8s.helm.v4.Chart(`${name}-istiod`, chartArgs(
             "istiod", namespace, locateChart(repository, CHARTS.istiod.chart, version),
-            pulumi.output(args.values?.istiod ?? {}).apply((extra) => istiodValues({ namespace, istiod }, args.istiodValues ? mergeValues(args.istiodValues, extra) : extra)),
+            pulumi.output(args.values?.istiod ?? {}).apply((extra) => istiodValues({ namespace, istiod }, mergeIstiodValues(args.istiodValues ?? {}, extra))),
         ), { parent: this, dependsOn: [this.base, ...(args.prerequisites ?? [])] });
 
         // In Istio's root namespace, named "default": the mesh-wide policy.

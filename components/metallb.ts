@@ -7,6 +7,7 @@ import type { ExtraValues } from "../model/types";
 import { parsePoolEntry } from "../model/validate";
 import { metallbValues } from "../model/values";
 import { chartArgs } from "./chart";
+import { plainConfigError } from "./deferred";
 
 /** One MetalLB address pool. */
 export interface MetalLbPoolArgs {
@@ -87,7 +88,7 @@ export class MetalLb extends pulumi.ComponentResource {
             spec: {
                 addresses: pulumi.output(pool.addresses).apply((addresses) => {
                     const problems = poolProblems(pool.name, addresses, `pools[${p}]`);
-                    if (problems.length > 0) throw new ConfigError(problems, `args of MetalLb ${name}`);
+                    if (problems.length > 0) throw plainConfigError(problems, `args of MetalLb ${name}`);
                     return addresses;
                 }),
                 autoAssign: pool.autoAssign ?? true,

@@ -316,6 +316,16 @@ export interface GatewayApiPlan {
     gateways: PlannedGatewayApiGateway[];
 }
 
+/** The minimum TLS version of every Gateway API listener: the strictest configured (Istio has no per-listener setting). */
+export function gatewayApiMinTls(spec: Pick<EdgeSpec, "gateways">): GatewaySpec["minTlsVersion"] {
+    return spec.gateways.some((g) => g.minTlsVersion === "TLSV1_3") ? "TLSV1_3" : "TLSV1_2";
+}
+
+/** istiod values gateway-api mode needs: Istio applies the listeners' minimum TLS version mesh-wide. */
+export function gatewayApiIstiodValues(spec: Pick<EdgeSpec, "gateways">): Record<string, unknown> {
+    return { meshConfig: { tlsDefaults: { minProtocolVersion: gatewayApiMinTls(spec) } } };
+}
+
 /** Where the CRD manifest comes from: `<repository>/<version>/standard-install.yaml`, or the file in a local folder. */
 export function gatewayApiManifestLocation(crds: GatewayApiSpec["crds"], channel: string = GATEWAY_API_CRDS.channel): string {
     const repository = crds.repository.replace(/\/+$/, "");
@@ -446,11 +456,11 @@ export function planGatewayApi(spec: EdgeSpec, gateways: GatewayPlanSource[]): G
         };
     });
 
-    const minTlsVersion = gateways.some((g) => g.spec.minTlsVersion === "TLSV1_3") ? "TLSV1_3" : "TLSV1_2";
+    const minTlsVersion = gatewayApiMinTls(spec);
     return {
         crds: crds.manage ? { version: crds.version, channel: GATEWAY_API_CRDS.channel, file: gatewayApiManifestLocation(crds) } : undefined,
         crdVersion: crds.version,
-        istiodValues: { meshConfig: { tlsDefaults: { minProtocolVersion: minTlsVersion } } },
+        istiodValues: gatewayApiIstiodValues(spec),
         minTlsVersion,
         gateways: planned,
     };

@@ -13,3 +13,5 @@ export * from "./addonChecks";
 export * from "./gatewayApi";
 export * from "./ca";
 export * from "./preflight";
+export * from "./istiod";
+export * from "./valuesChecks";

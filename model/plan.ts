@@ -7,7 +7,8 @@ import {
 } from "./names";
 import { routesByHost } from "./routes";
 import type { EdgeSpec, GatewaySpec, RouteSpec } from "./types";
-import { gatewayChartValues, istioBaseValues, istiodValues, mergeValues, metallbValues } from "./values";
+import { gatewayChartValues, istioBaseValues, istiodValues, mergeIstiodValues, metallbValues } from "./values";
+import { programIstiodValues } from "./istiod";
 import { AddonsPlan, addonHosts, planAddons, withAddonRoutes } from "./addons";
 import { GatewayApiPlan, planGatewayApi } from "./gatewayApi";
 
@@ -91,7 +92,15 @@ export interface EdgePlan {
         pools: { name: string; addresses: string[]; autoAssign: boolean }[];
         l2Advertisement: { name: string; pools: string[] };
     };
-    istio: { namespace: string; gatewayNamespace: string; base: PlannedRelease; istiod: PlannedRelease; mtlsMode: string };
+    istio: {
+        namespace: string;
+        gatewayNamespace: string;
+        base: PlannedRelease;
+        istiod: PlannedRelease;
+        mtlsMode: string;
+        /** istiod values the program needs (tracing provider, gateway-api TLS minimum); the user's are merged over them. */
+        programIstiodValues: Record<string, unknown>;
+    };
     certificates: PlannedCertificate[];
     gateways: PlannedGateway[];
     samples?: { namespace: string };
@@ -295,8 +304,9 @@ export function planEdge(configured: EdgeSpec): EdgePlan {
             gatewayNamespace: ns,
             base: release("istio-base", spec.istio.namespace, spec.istio.repository, CHARTS.istioBase.chart, spec.istio.version, istioBaseValues(spec.istio, spec.istio.values.base)),
             istiod: release("istiod", spec.istio.namespace, spec.istio.repository, CHARTS.istiod.chart, spec.istio.version,
-                istiodValues(spec.istio, mergeValues(mergeValues(gatewayApi?.istiodValues ?? {}, addons?.meshValues ?? {}), spec.istio.values.istiod))),
+                istiodValues(spec.istio, mergeIstiodValues(programIstiodValues(spec), spec.istio.values.istiod))),
             mtlsMode: spec.istio.mtlsMode,
+            programIstiodValues: programIstiodValues(spec),
         },
         certificates,
         gateways,

@@ -8,6 +8,8 @@ import { addonProblems } from "./addonChecks";
 import { gatewayApiProblems } from "./gatewayApi";
 import { clusterLocalNamespace, destinationHostProblem, hostsIntersect, servedHostProblem, unexpandedServiceName } from "./hosts";
 import type { EdgeSpec, GatewaySpec, ResourceRequirements } from "./types";
+import { programIstiodValues } from "./istiod";
+import { baseValuesProblems, gatewayValuesProblems, istiodValuesProblems, metallbValuesProblems } from "./valuesChecks";
 
 const show = (value: unknown) => JSON.stringify(value);
 
@@ -316,5 +318,18 @@ export function validateEdge(spec: EdgeSpec): string[] {
     checkNamespaces(spec, problems);
     problems.push(...addonProblems(spec));
     problems.push(...gatewayApiProblems(spec));
+    problems.push(...valuesProblems(spec));
     return problems;
+}
+
+/** The extra Helm values of the MetalLB and Istio charts, held against what the program relies on. */
+export function valuesProblems(spec: EdgeSpec, which: { metallb?: boolean; base?: boolean; istiod?: boolean; gateway?: boolean } = {}): string[] {
+    const all = Object.keys(which).length === 0;
+    return [
+        ...(all || which.metallb ? metallbValuesProblems(spec.metallb.values) : []),
+        ...(all || which.base ? baseValuesProblems(spec, spec.istio.values.base) : []),
+        ...(all || which.istiod ? istiodValuesProblems(spec, programIstiodValues(spec), spec.istio.values.istiod) : []),
+        // In gateway-api mode there is no gateway chart, and its values are refused as a whole (model/gatewayApi.ts).
+        ...((all || which.gateway) && (spec.api ?? "istio") === "istio" ? gatewayValuesProblems(spec, spec.istio.values.gateway) : []),
+    ];
 }

@@ -25,13 +25,39 @@ export function metallbValues(extra?: ExtraValues): Record<string, unknown> {
     }, extra);
 }
 
+/**
+ * Istio's advice for tools that install without Helm's IsUpgrade (Chart v4 renders every run as
+ * a fresh install): write the validating webhooks with `failurePolicy: Fail` from the start.
+ * Otherwise the charts write `Ignore`, istiod rewrites it to `Fail` and owns the field, and the
+ * next chart upgrade conflicts with istiod (istiod values.yaml @1.30.3; istio/istio#45204).
+ */
+export const ISTIO_WEBHOOK_VALUES = { base: { validationFailurePolicy: "Fail" } } as const;
+
 export function istioBaseValues(spec: Pick<IstioSpec, "namespace">, extra?: ExtraValues): Record<string, unknown> {
-    return mergeValues({ global: { istioNamespace: spec.namespace }, defaultRevision: "default" }, extra);
+    return mergeValues({ global: { istioNamespace: spec.namespace }, defaultRevision: "default", ...ISTIO_WEBHOOK_VALUES }, extra);
+}
+
+/**
+ * istiod values of the program merged with the user's: like {@link mergeValues}, except that
+ * `meshConfig.extensionProviders` is a list both add to (Helm would replace it, and with it the
+ * tracing provider the program's Telemetry names).
+ */
+export function mergeIstiodValues(ours: Record<string, unknown>, extra: ExtraValues | undefined): Record<string, unknown> {
+    const merged = mergeValues(ours, extra);
+    const providers = (values: unknown): unknown[] => {
+        const mesh = (values as Record<string, any> | undefined)?.meshConfig;
+        return Array.isArray(mesh?.extensionProviders) ? mesh.extensionProviders : [];
+    };
+    const theirs = providers(extra);
+    const own = providers(ours);
+    if (theirs.length === 0 || own.length === 0) return merged;
+    return { ...merged, meshConfig: { ...(merged.meshConfig as Record<string, unknown>), extensionProviders: [...theirs, ...own] } };
 }
 
 export function istiodValues(spec: Pick<IstioSpec, "namespace" | "istiod">, extra?: ExtraValues): Record<string, unknown> {
     const ha = spec.istiod.replicas > 1;
     return mergeValues({
+        ...ISTIO_WEBHOOK_VALUES,
         global: { istioNamespace: spec.namespace, defaultPodDisruptionBudget: { enabled: ha } },
         pilot: {
             // A fixed replica count keeps previews stable and fits small clusters.
