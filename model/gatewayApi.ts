@@ -5,7 +5,7 @@
 import { CHARTS, GATEWAY_API_CRDS, gatewayApiManifestFile, isLocalRepository } from "./charts";
 import { withAddonRoutes } from "./addons";
 import { clusterLocalNamespace } from "./hosts";
-import { hostSlug, uniqueNames } from "./names";
+import { certificateHostGroups, hostSlug, uniqueNames } from "./names";
 import { routesByHost } from "./routes";
 import type { EdgeSpec, GatewayApiSpec, GatewaySpec, RouteSpec } from "./types";
 import { METALLB_IP_ANNOTATION, antiAffinity, serviceIpFamilies } from "./values";
@@ -218,11 +218,12 @@ export function gatewayApiProblems(spec: EdgeSpec): string[] {
         if (/^[0-9]/.test(gw.name)) {
             problems.push(`gateways[${g}].name: ${show(gw.name)} starts with a digit; in gateway-api mode istiod names the gateway's Service ${show(`${gw.name}-${ISTIO_GATEWAY_CLASS}`)}, and a Service name must start with a letter; rename the gateway, e.g. ${show(`gw-${gw.name}`)}`);
         }
-        // Addon hosts become listeners of the addon gateway too; one certificate per gateway needs one HTTPS listener.
+        // Addon hosts become listeners of the addon gateway too: counted as listenersOf writes them.
         const served = servedHosts.get(gw.name) ?? gw.hosts;
-        const listeners = 1 + (spec.pki.certificatePer === "gateway" ? 1 : served.length);
+        const listeners = 1 + certificateHostGroups(served, spec.pki.certificatePer).length;
         if (listeners > GATEWAY_API_LIMITS.listeners) {
-            problems.push(`gateways[${g}].hosts: ${served.length} hosts${served.length > gw.hosts.length ? ` (addons included)` : ""}, but a Gateway has at most ${GATEWAY_API_LIMITS.listeners} listeners (one for HTTP and one per host in gateway-api mode); spread the hosts over more gateways, set pki.certificatePer to "gateway", or keep api "istio"`);
+            problems.push(`gateways[${g}].hosts: ${served.length} hosts${served.length > gw.hosts.length ? ` (addons included)` : ""} make ${listeners} listeners (one for HTTP and one per certificate, here one per host), but a Gateway has at most ${GATEWAY_API_LIMITS.listeners}; ` +
+                `spread the hosts over more gateways, set pki.certificatePer to "gateway" (one certificate, one HTTPS listener for all of a gateway's hosts), or keep api "istio"`);
         }
         gw.routes.forEach((route, r) => {
             // A path that is no path at all is already reported once (model/validate.ts).
@@ -336,27 +337,36 @@ export function gatewayApiManifestLocation(crds: GatewayApiSpec["crds"], channel
 
 const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
+/**
+ * The listeners of one Gateway: `http` on 80, and one HTTPS listener per certificate (the
+ * grouping of {@link certificateHostGroups}): with the host as its hostname when the certificate
+ * is for one host, without a hostname (every host of the Gateway) when it is the gateway's one
+ * certificate. The limit check counts the same groups.
+ */
 function listenersOf(planned: GatewayPlanSource): { listeners: PlannedListener[]; byHost: Map<string, string> } {
     const kinds = [{ group: GATEWAY_API_GROUP, kind: "HTTPRoute" as const }];
     // Our routes live in the gateway namespace, so listeners admit routes from there only.
     const allowedRoutes = { namespaces: { from: "Same" as const }, kinds };
-    const hostCerts = planned.spec.hosts.map((host) => ({ host, cert: planned.certificates.find((c) => c.hosts.includes(host))! }));
+    const certs = planned.certificates.filter((c) => c.hosts.some((h) => planned.spec.hosts.includes(h)));
     const names = uniqueNames([
         { identity: "listener http", readable: gatewayApiNames.httpListener, fixed: true },
-        ...hostCerts.map(({ host }) => ({ identity: `host ${host}`, readable: `https-${hostSlug(host)}` })),
+        ...certs.map((cert) => cert.hosts.length === 1
+            ? { identity: `host ${cert.hosts[0]}`, readable: `https-${hostSlug(cert.hosts[0])}` }
+            : { identity: `certificate ${cert.secretName}`, readable: "https" }),
     ]).slice(1);
     const listeners: PlannedListener[] = [
         { name: gatewayApiNames.httpListener, port: 80, protocol: "HTTP", allowedRoutes },
-        ...hostCerts.map(({ host, cert }, i): PlannedListener => ({
+        ...certs.map((cert, i): PlannedListener => ({
             name: names[i],
             port: 443,
             protocol: "HTTPS",
-            hostname: host,
+            ...(cert.hosts.length === 1 ? { hostname: cert.hosts[0] } : {}),
             tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: cert.secretName }] },
             allowedRoutes,
         })),
     ];
-    return { listeners, byHost: new Map(hostCerts.map(({ host }, i) => [host, names[i]])) };
+    const byHost = new Map(certs.flatMap((cert, i) => cert.hosts.map((host): [string, string] => [host, names[i]])));
+    return { listeners, byHost };
 }
 
 function rulesOf(routes: RouteSpec[]): Record<string, unknown>[] {

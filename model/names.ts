@@ -17,6 +17,15 @@ export function shortHash(identity: string): string {
     return createHash("sha256").update(identity).digest("hex").slice(0, 6);
 }
 
+/**
+ * How a gateway's hosts are grouped into certificates: one per host, or one for all of them
+ * (`pki.certificatePer`). Each group is one HTTPS server (Istio mode) or listener (gateway-api
+ * mode), so this one function decides both how many are written and how many are counted.
+ */
+export function certificateHostGroups(hosts: string[], certificatePer: "host" | "gateway"): string[][] {
+    return certificatePer === "gateway" ? [[...hosts]] : hosts.map((host) => [host]);
+}
+
 /** Helm release of a gateway; the gateway chart names the Deployment and Service after it. */
 export function gatewayReleaseName(gateway: string): string {
     return `istio-ingress-${gateway}`;

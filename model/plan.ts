@@ -3,7 +3,7 @@
 import { CHARTS, ChartLocation, locateChart } from "./charts";
 import { destinationHost, probeHosts } from "./hosts";
 import {
-    authorizationPolicyName, gatewayObjectName, gatewayReleaseName, gatewaySelector, hostSlug, httpPortName, uniqueNames,
+    authorizationPolicyName, certificateHostGroups, gatewayObjectName, gatewayReleaseName, gatewaySelector, hostSlug, httpPortName, uniqueNames,
 } from "./names";
 import { routesByHost } from "./routes";
 import type { EdgeSpec, GatewaySpec, RouteSpec } from "./types";
@@ -116,9 +116,9 @@ export interface EdgePlan {
 const FIXED_COMPONENTS = ["metallb", "istio", "pki", "samples"];
 
 function certificateRequests(spec: EdgeSpec) {
-    return spec.gateways.flatMap((gw) => spec.pki.certificatePer === "gateway"
-        ? [{ gw, hosts: [...gw.hosts], readableId: gw.name, identity: `gateway ${gw.name}` }]
-        : gw.hosts.map((host) => ({ gw, hosts: [host], readableId: `${gw.name}-${hostSlug(host)}`, identity: `gateway ${gw.name}, host ${host}` })));
+    return spec.gateways.flatMap((gw) => certificateHostGroups(gw.hosts, spec.pki.certificatePer).map((hosts) => spec.pki.certificatePer === "gateway"
+        ? { gw, hosts, readableId: gw.name, identity: `gateway ${gw.name}` }
+        : { gw, hosts, readableId: `${gw.name}-${hostSlug(hosts[0])}`, identity: `gateway ${gw.name}, host ${hosts[0]}` }));
 }
 
 /**

@@ -71,6 +71,28 @@ function ipKey(gw: GatewaySpec, g: number, i: number): string {
     return gw.ips.length === 1 ? `gateways[${g}].ip` : `gateways[${g}].ip[${i}]`;
 }
 
+const FAMILY = { ipv4: "IPv4", ipv6: "IPv6" } as const;
+
+/**
+ * A gateway restricted to client ranges needs ranges of each family of its addresses, or no
+ * client of that family gets in (one message for the address `i`, of `family`).
+ */
+function rangeFamilyProblems(gw: GatewaySpec, g: number, i: number, family: "ipv4" | "ipv6"): string[] {
+    if (!gw.allowedSourceRanges) return [];
+    const families = new Set(gw.allowedSourceRanges.map((cidr) => {
+        try {
+            return parseAddressBlock(cidr.replace(/\s+/g, "")).family;
+        } catch {
+            return undefined;
+        }
+    }));
+    // An unreadable range is its own problem; with one, what the ranges admit is unknown.
+    if (families.has(family) || families.has(undefined)) return [];
+    const name = FAMILY[family];
+    const example = family === "ipv4" ? '"10.0.0.0/8"' : '"fd00::/8"';
+    return [`gateways[${g}].allowedSourceRanges: ${show(gw.allowedSourceRanges)} lists no ${name} range, but ${ipKey(gw, g, i)} ${show(gw.ips[i])} is an ${name} address, so every client reaching it would be refused; add the ${name} ranges of its clients (e.g. ${example})`];
+}
+
 function checkGatewayIps(spec: EdgeSpec, pools: Pool[] | undefined, problems: string[]): void {
     const owners = new Map<string, string>();
     const poolList = (pools ?? []).map((p) => `${p.name} (${p.blocks.map((b) => b.text).join(", ")})`).join("; ");
@@ -99,9 +121,11 @@ function checkGatewayIps(spec: EdgeSpec, pools: Pool[] | undefined, problems: st
                 const sameFamily = pools.some((pool) => pool.blocks.some((b) => b.family === ip.family));
                 problems.push(sameFamily
                     ? `${at}: ${show(text)} is not inside any MetalLB pool; valid: an address inside one of metallb.pools: ${poolList}`
-                    : `${at}: ${show(text)} is an ${ip.family} address but no MetalLB pool holds ${ip.family} addresses; add an ${ip.family} pool to metallb.pools, or use an address of ${poolList}`);
+                    : `${at}: ${show(text)} is an ${FAMILY[ip.family]} address but no MetalLB pool holds ${FAMILY[ip.family]} addresses; add an ${FAMILY[ip.family]} pool to metallb.pools, or use an address of ${poolList}`);
             } else if (holders.length > 1) {
                 problems.push(`${at}: ${show(text)} is inside ${holders.length} pools (${holders.map((p) => p.name).join(", ")}); it must be inside exactly one`);
+            } else {
+                problems.push(...rangeFamilyProblems(gw, g, i, ip.family));
             }
         });
         if (gw.ips.length === 2 && families.length === 2 && families[0] === families[1]) {

@@ -58,7 +58,7 @@ describe("gateway-api mode: config checks", () => {
         }, { istio: { meshNamespaces: ["apps"], values: { gateway: { replicaCount: 2 } } } }));
         assert.strictEqual(problems.length, 4, problems.join("\n"));
         assert.match(problems[0], /^istio\.values\.gateway: \["replicaCount"\] are values of the gateway chart, which gateway-api mode does not install/);
-        assert.match(problems[1], /^gateways\[0\]\.hosts: 64 hosts, but a Gateway has at most 64 listeners/);
+        assert.match(problems[1], /^gateways\[0\]\.hosts: 64 hosts make 65 listeners \(one for HTTP and one per certificate, here one per host\), but a Gateway has at most 64/);
         assert.match(problems[2], /^gateways\[0\]\.routes\[0\]\.match\.prefix: "\/a\/\/b\/" contains "\/\/", which Gateway API refuses/);
         assert.match(problems[3], /^gateways\[0\]\.routes\[1\]\.destination\.host: "api\.example\.com" is not a Kubernetes Service; gateway-api mode routes to Services only/);
         assert.match(problemsOf(edge({ name: "1st" })).join("\n"), /^gateways\[0\]\.name: "1st" starts with a digit; in gateway-api mode istiod names the gateway's Service "1st-istio"/);
@@ -189,7 +189,32 @@ describe("model: Gateway API listener limit with addons", () => {
         assert.doesNotThrow(() => parseStackConfig(raw));
         secondary.hosts.push("one-more.internal.example.com");
         const problems = problemsOf(raw);
-        assert.match(problems.join("\n"), /^gateways\[1\]\.hosts: 64 hosts \(addons included\), but a Gateway has at most 64 listeners/m);
+        assert.match(problems.join("\n"), /^gateways\[1\]\.hosts: 64 hosts \(addons included\) make 65 listeners/m);
+    });
+
+    it("counts listeners as the plan writes them, and its hint (one certificate per gateway) is a config that passes", () => {
+        const raw = editedConfig("dev", (r) => { r.api = "gateway-api"; });
+        raw.gateways[1].hosts = [...raw.gateways[1].hosts, ...Array.from({ length: 70 }, (_, i) => `h${i}.internal.example.com`)];
+        assert.match(problemsOf(raw).join("\n"), /make 76 listeners/);
+        raw.pki = { ...raw.pki, certificatePer: "gateway" };
+        assert.deepStrictEqual(checkStackConfig(raw).problems, [], "the suggested fix must itself pass");
+        for (const per of ["host", "gateway"] as const) {
+            const plan = planEdge(parseStackConfig(editedConfig("dev", (r) => { r.api = "gateway-api"; r.pki = { ...r.pki, certificatePer: per }; })));
+            plan.gatewayApi!.gateways.forEach((gw, g) => {
+                const hosts = plan.gateways[g].spec.hosts;
+                const https = gw.gateway.listeners.filter((l) => l.protocol === "HTTPS");
+                // What the check counts (one per certificate) is what is written.
+                assert.strictEqual(https.length, per === "host" ? hosts.length : 1, `${per}: ${gw.name}`);
+                assert.strictEqual(https.length, plan.gateways[g].certificates.length);
+                // Every host's routes reach a listener that serves its certificate.
+                for (const route of gw.routes.filter((r) => r.host)) {
+                    const listener = https.find((l) => l.name === route.spec.parentRefs[0].sectionName)!;
+                    const cert = plan.gateways[g].certificates.find((c) => c.secretName === listener.tls!.certificateRefs[0].name)!;
+                    assert.ok(cert.hosts.includes(route.host!), `${route.host} on ${listener.name}`);
+                    assert.strictEqual(listener.hostname, cert.hosts.length === 1 ? route.host : undefined);
+                }
+            });
+        }
     });
 });
 

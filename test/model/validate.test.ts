@@ -2,7 +2,7 @@
 // time: each is now one plain problem naming the key, the value and the fix.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseFlatConfig, parseStackConfig, readStackConfig } from "../../config";
+import { ConfigError, checkStackConfig, parseFlatConfig, parseStackConfig, readStackConfig } from "../../config";
 import { flatStackConfig, editedConfig } from "../helpers/stacks";
 
 /** The problems of a raw config (which must be rejected). */
@@ -72,7 +72,7 @@ describe("model: addresses written with spaces, and one message per mistake", ()
     it("a too-long CA common name says the limit in plain words", () =>
         oneProblem(dev((raw) => { raw.pki.caCommonName = "c".repeat(70); }), /^pki\.caCommonName: .* is too long \(70 characters\); at most 64/));
     it("an IPv6 gateway IP with only IPv4 pools says which family is missing", () =>
-        oneProblem(dev((raw) => { raw.gateways[1].ip = "fd00::1"; }), /^gateways\[1\]\.ip: "fd00::1" is an ipv6 address but no MetalLB pool holds ipv6 addresses/));
+        oneProblem(dev((raw) => { raw.gateways[1].ip = "fd00::1"; }), /^gateways\[1\]\.ip: "fd00::1" is an IPv6 address but no MetalLB pool holds IPv6 addresses/));
     it("a dual-stack gateway with two IPv4 addresses", () =>
         oneProblem(dev((raw) => { raw.gateways[1].ip = ["192.168.49.241", "192.168.49.242"]; }), /lists two ipv4 addresses; a dual-stack gateway takes one IPv4 and one IPv6/));
 });
@@ -109,5 +109,27 @@ describe("model: gateway resources against the chart's own defaults", () => {
             /^gateways\[0\]\.resources\.requests\.cpu: "3" is more than the gateway chart's default limit \(2000m\)/, /set gateways\[0\]\.resources\.limits\.cpu/));
     it("accepts the same requests with limits of their own", () => {
         parseStackConfig(dev((raw) => { raw.gateways[0].resources = { requests: { cpu: "3", memory: "2Gi" }, limits: { cpu: "4", memory: "2Gi" } }; }));
+    });
+});
+
+describe("model: client ranges per address family", () => {
+    const v6 = (ranges: string[], ip: string | string[] = "fd00:49::f1") => checkStackConfig({
+        metallb: { pools: [{ name: "v4", addresses: ["10.0.0.0/29"] }, { name: "v6", addresses: ["fd00:49::/120"] }] },
+        gateways: [{ name: "internal", ip, hosts: ["admin.example.com"], allowedSourceRanges: ranges }],
+    }).problems;
+
+    it("refuses an IPv6 gateway whose ranges are all IPv4: no client could connect", () => {
+        const problems = v6(["10.0.0.0/8"]);
+        assert.strictEqual(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0], /^gateways\[0\]\.allowedSourceRanges: \["10\.0\.0\.0\/8"\] lists no IPv6 range, but gateways\[0\]\.ip "fd00:49::f1" is an IPv6 address/);
+        assert.match(problems[0], /"fd00::\/8"/);
+    });
+
+    it("wants ranges for each family of a dual-stack gateway, and ignores ranges of a family it does not have", () => {
+        const dual = v6(["10.0.0.0/8"], ["10.0.0.1", "fd00:49::f1"]);
+        assert.strictEqual(dual.length, 1);
+        assert.match(dual[0], /lists no IPv6 range, but gateways\[0\]\.ip\[1\] "fd00:49::f1"/);
+        assert.deepStrictEqual(v6(["10.0.0.0/8", "fd00::/8"], ["10.0.0.1", "fd00:49::f1"]), []);
+        assert.deepStrictEqual(v6(["10.0.0.0/8", "fd00::/8"], "10.0.0.1"), []);
     });
 });
