@@ -4,7 +4,7 @@ import { ConfigError, PROJECT } from "../config/errors";
 import { PACKAGE } from "../model/names";
 import { EdgePlan, etcHostsLines, planEdge } from "../model/plan";
 import type { EdgeSpec, ExtraValues, ResourceRequirements } from "../model/types";
-import { validateEdge } from "../model/validate";
+import { edgeWarnings, validateEdge } from "../model/validate";
 import { CertificateAuthority, ExistingCa } from "./certificateAuthority";
 import { IngressGateway } from "./ingressGateway";
 import { GatewayApiCrds, serverSideApplyProblems } from "./gatewayApiCrds";
@@ -253,6 +253,7 @@ export class Edge extends pulumi.ComponentResource {
         const plan = planEdge(spec);
         this.plan = plan;
         const subject = `args of Edge ${name}`;
+        for (const warning of edgeWarnings(spec)) pulumi.log.warn(warning, this);
 
         // IPs known only at deploy time get the same checks as config, when they are known: one
         // Output that every reader derives from, so that one mistake is reported once.
@@ -362,9 +363,6 @@ export class Edge extends pulumi.ComponentResource {
         this.addons = pulumi.output(this.observability?.urls ?? {});
 
         if (plan.gatewayApi) {
-            if (plan.gatewayApi.minTlsVersion === "TLSV1_3" && plan.gateways.some((gw) => gw.spec.minTlsVersion !== "TLSV1_3")) {
-                pulumi.log.warn(`gateway-api mode: Istio has no per-listener minimum TLS version, so every gateway gets the strictest configured, TLSV1_3 (mesh-wide tlsDefaults)`, this);
-            }
             const created: Record<string, pulumi.Resource> = {
                 [spec.istio.namespace]: this.mesh.namespace,
                 [spec.istio.gatewayNamespace]: this.mesh.gatewayNamespace,

@@ -1,6 +1,6 @@
 // Defaults of `addons` (the README's config reference lists the same values): every addon off
 // unless its block is given, served on the "secondary" gateway, beside istiod.
-import { CHARTS } from "../model/charts";
+import { CHARTS, IMAGES } from "../model/charts";
 import type { AddonsSpec } from "../model/types";
 
 export const ADDON_DEFAULTS = {
@@ -16,8 +16,7 @@ export const ADDON_DEFAULTS = {
         dashboardRevision: 300,
     },
     kiali: { version: CHARTS.kiali.version, repository: CHARTS.kiali.repository, auth: "token" as const },
-    // The Jaeger v2 all-in-one image Istio 1.30.3's samples/addons/jaeger.yaml runs.
-    tracing: { image: "docker.io/jaegertracing/jaeger", version: "2.14.0", sampling: 1 },
+    tracing: { image: IMAGES.jaeger.repository as string, version: IMAGES.jaeger.version as string, sampling: 1 },
 };
 
 type Raw = Record<string, any>;

@@ -21,6 +21,12 @@ export const CHARTS = {
     kiali: { chart: "kiali-server", version: "2.26.0", repository: "https://kiali.org/helm-charts" },
 } as const satisfies Record<string, ChartSource>;
 
+/** Images the program runs itself (not through a chart), pinned. */
+export const IMAGES = {
+    /** The Jaeger v2 all-in-one image Istio 1.30.3's samples/addons/jaeger.yaml runs. */
+    jaeger: { repository: "docker.io/jaegertracing/jaeger", version: "2.14.0" },
+} as const;
+
 /** The Gateway API CRDs: an upstream release manifest, not a chart. */
 export const GATEWAY_API_CRDS = {
     version: "v1.5.1",

@@ -9,6 +9,7 @@ import { certificateHostGroups, hostSlug, uniqueNames } from "./names";
 import { routesByHost } from "./routes";
 import type { EdgeSpec, GatewayApiSpec, GatewaySpec, RouteSpec } from "./types";
 import { METALLB_IP_ANNOTATION, antiAffinity, serviceIpFamilies } from "./values";
+import { compareVersions, parseVersion } from "./versions";
 
 const show = (value: unknown) => JSON.stringify(value);
 
@@ -36,12 +37,7 @@ export const ISTIO_GATEWAY_API: Record<string, string> = {
 /** The oldest CRD release whose standard channel has Gateway `spec.infrastructure` (the MetalLB IP and parametersRef). */
 export const MIN_GATEWAY_API_CRDS = "v1.2.0";
 
-type Version = [number, number, number];
-function parseVersion(text: string): Version | undefined {
-    const m = /^v?([0-9]+)\.([0-9]+)(?:\.([0-9]+))?/.exec(text);
-    return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
-}
-const compare = (a: Version, b: Version) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+const compare = compareVersions;
 
 /** The Istio minor versions built against a Gateway API minor release ("v1.5" → ["1.30"]). */
 function istioMinorsFor(apiMinor: string): string[] {
@@ -65,7 +61,9 @@ export function gatewayApiVersionProblems(spec: Pick<EdgeSpec, "istio">, crds: G
     const minor = `${istio[0]}.${istio[1]}`;
     const built = ISTIO_GATEWAY_API[minor];
     const oldestIstio = Object.keys(ISTIO_GATEWAY_API).find((m) => compare(parseVersion(ISTIO_GATEWAY_API[m])!, minimum) >= 0)!;
-    if (!built) {
+    // An Istio built against a release older than the program needs has no Gateway API mode here:
+    // any CRD release it reads is one the program refuses.
+    if (!built || compare(parseVersion(built)!, minimum) < 0) {
         // Newer than every Istio we know: nothing to hold it against. Older: no Gateway API mode.
         if (compare(istio, parseVersion(oldestIstio)!) < 0) {
             problems.push(`istio.version: ${show(spec.istio.version)} is too old for gateway-api mode, which needs Istio ${oldestIstio} or later (built against Gateway API ${MIN_GATEWAY_API_CRDS.replace(/\.0$/, "")}); use istio.version ${show(defaultIstio())}, or api "istio"`);

@@ -15,3 +15,4 @@ export * from "./ca";
 export * from "./preflight";
 export * from "./istiod";
 export * from "./valuesChecks";
+export * from "./versions";

@@ -9,6 +9,8 @@ import { gatewayApiProblems } from "./gatewayApi";
 import { clusterLocalNamespace, destinationHostProblem, hostsIntersect, servedHostProblem, unexpandedServiceName } from "./hosts";
 import type { EdgeSpec, GatewaySpec, ResourceRequirements } from "./types";
 import { programIstiodValues } from "./istiod";
+import { versionProblems, versionWarnings } from "./versions";
+import { gatewayApiMinTls } from "./gatewayApi";
 import { baseValuesProblems, gatewayValuesProblems, istiodValuesProblems, metallbValuesProblems } from "./valuesChecks";
 
 const show = (value: unknown) => JSON.stringify(value);
@@ -343,7 +345,21 @@ export function validateEdge(spec: EdgeSpec): string[] {
     problems.push(...addonProblems(spec));
     problems.push(...gatewayApiProblems(spec));
     problems.push(...valuesProblems(spec));
+    problems.push(...versionProblems(spec));
     return problems;
+}
+
+/**
+ * What works but deserves a word at every preview and update (printed as warnings, never
+ * failing the run): versions with a caveat or newer than tested, and gateway-api mode's
+ * mesh-wide TLS minimum where gateways ask for different ones.
+ */
+export function edgeWarnings(spec: EdgeSpec): string[] {
+    const warnings = versionWarnings(spec);
+    if (spec.api === "gateway-api" && gatewayApiMinTls(spec) === "TLSV1_3" && spec.gateways.some((gw) => gw.minTlsVersion !== "TLSV1_3")) {
+        warnings.push("gateway-api mode: Istio has no per-listener minimum TLS version, so every gateway gets the strictest configured, TLSV1_3 (mesh-wide tlsDefaults)");
+    }
+    return warnings;
 }
 
 /** The extra Helm values of the MetalLB and Istio charts, held against what the program relies on. */

@@ -16,6 +16,8 @@ describe("helm render: IPv6 and dual-stack gateways", function () {
             raw.metallb.pools = [{ name: "gateways", addresses: ["fd00:49::f0/125"], autoAssign: false }];
             raw.gateways[0].ip = "fd00:49::f0";
             raw.gateways[1].ip = "fd00:49::f1";
+            // The internal gateway's clients are on IPv6 too: unique local addresses.
+            raw.gateways[1].allowedSourceRanges = ["fd00::/8"];
         }));
         const set = await assertRendersClean(await evaluateEdge(spec), this);
         const services = set.releases.flatMap((r) => gatewayServices(r.objects));
