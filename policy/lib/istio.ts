@@ -183,6 +183,14 @@ export function gatewayChartPodLabels(releaseName: string, values: Record<string
     return { app: name, istio: name.replace(/^istio-/, ""), ...(values?.labels ?? {}) };
 }
 
+/**
+ * A Gateway selector as Istio's analyzers print and compare it (labels.SelectorFromSet(…).String()):
+ * `k=v` pairs sorted by key, joined by ","; "" for an empty selector.
+ */
+export function istioSelectorString(selector: Record<string, string> | undefined): string {
+    return Object.keys(selector ?? {}).sort().map((k) => `${k}=${selector![k]}`).join(",");
+}
+
 export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
     return !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 }

@@ -131,6 +131,8 @@ export interface LoadBalancerService {
     annotations: Record<string, string>;
     loadBalancerIP?: string;
     loadBalancerSourceRanges: string[];
+    /** The source ranges are not known until `pulumi up`. */
+    sourceRangesUnknown: boolean;
     selector?: Record<string, string>;
     ports: { name?: string; appProtocol?: string; port?: number; protocol?: string }[];
     /** Synthesised from a gateway chart's values. */
@@ -147,6 +149,8 @@ export interface AuthorizationPolicyObject {
     targetRefs: { group?: string; kind?: string; name?: string; namespace?: string }[];
     /** Some rule restricts the client address (remoteIpBlocks, ipBlocks or their not- forms). */
     restrictsSourceAddresses: boolean;
+    /** spec.rules as written (lib/exposure.ts reads which client ranges they admit). */
+    rules: any[];
     /** The spec is not known until `pulumi up`. */
     specUnknown: boolean;
 }
@@ -200,6 +204,8 @@ export class StackModel {
     readonly namespaceLabels: Map<string, Record<string, string>>;
     readonly authorizationPolicies: AuthorizationPolicyObject[];
     readonly configMaps: Map<string, Record<string, string>>;
+    /** `<namespace>/<name>` of ConfigMaps whose data is not known until `pulumi up`. */
+    readonly unknownConfigMaps: Set<string>;
     private readonly labelIndex = new Map<string, Workload[]>();
 
     /** The model of a stack, built once per resource list and options. */
@@ -294,19 +300,24 @@ export class StackModel {
         }
 
         this.services = [
-            ...resources.filter((r) => r.type === SERVICE_TYPE).map((r) => ({
-                resource: r,
-                id: `${namespaceOf(r.props)}/${nameOf(r.props) ?? r.name}`,
-                namespace: namespaceOf(r.props),
-                type: known(() => r.props.spec?.type),
-                labels: asRecord(known(() => r.props.metadata?.labels)),
-                annotations: asRecord(known(() => r.props.metadata?.annotations)),
-                loadBalancerIP: known(() => r.props.spec?.loadBalancerIP),
-                loadBalancerSourceRanges: asArray<string>(known(() => r.props.spec?.loadBalancerSourceRanges)),
-                selector: known(() => r.props.spec?.selector),
-                ports: asArray<any>(known(() => r.props.spec?.ports)),
-                fromChart: false,
-            })),
+            ...resources.filter((r) => r.type === SERVICE_TYPE).map((r) => {
+                // Copied, so that an unknown element shows here rather than in a rule.
+                const ranges = probe(() => { const v = r.props.spec?.loadBalancerSourceRanges; return Array.isArray(v) ? [...v] : []; });
+                return {
+                    resource: r,
+                    id: `${namespaceOf(r.props)}/${nameOf(r.props) ?? r.name}`,
+                    namespace: namespaceOf(r.props),
+                    type: known(() => r.props.spec?.type),
+                    labels: asRecord(known(() => r.props.metadata?.labels)),
+                    annotations: asRecord(known(() => r.props.metadata?.annotations)),
+                    loadBalancerIP: known(() => r.props.spec?.loadBalancerIP),
+                    loadBalancerSourceRanges: ranges === UNKNOWN ? [] : ranges,
+                    sourceRangesUnknown: ranges === UNKNOWN,
+                    selector: known(() => r.props.spec?.selector),
+                    ports: asArray<any>(known(() => r.props.spec?.ports)),
+                    fromChart: false,
+                };
+            }),
             ...gatewayCharts.map((chart) => {
                 const values = asRecord(known(() => chart.props.values));
                 const release = known(() => chart.props.name) ?? chart.name;
@@ -323,6 +334,8 @@ export class StackModel {
                     annotations: asRecord(service.annotations),
                     loadBalancerIP: service.loadBalancerIP || undefined,
                     loadBalancerSourceRanges: asArray<string>(service.loadBalancerSourceRanges),
+                    // Unknown values make the chart's workload labelsUnknown, which rules check first.
+                    sourceRangesUnknown: false,
                     selector: podLabels,
                     ports: Array.isArray(service.ports) ? service.ports
                         : [{ name: "status-port", port: 15021 }, { name: "http2", port: 80 }, { name: "https", port: 443 }],
@@ -374,11 +387,14 @@ export class StackModel {
                 selector: spec.selector ? asRecord(spec.selector.matchLabels) : undefined,
                 targetRefs: [...asArray<any>(spec.targetRefs), ...(spec.targetRef ? [spec.targetRef] : [])],
                 restrictsSourceAddresses: ipConditions(spec),
+                rules: asArray<any>(spec.rules),
             };
         });
 
         this.configMaps = new Map(resources.filter((r) => r.type === CONFIG_MAP_TYPE)
             .map((r) => [`${namespaceOf(r.props)}/${nameOf(r.props) ?? r.name}`, asRecord(known(() => r.props.data))]));
+        this.unknownConfigMaps = new Set(resources.filter((r) => r.type === CONFIG_MAP_TYPE && probe(() => r.props.data) === UNKNOWN)
+            .map((r) => `${namespaceOf(r.props)}/${nameOf(r.props) ?? r.name}`));
     }
 
     /**

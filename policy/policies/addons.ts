@@ -1,5 +1,6 @@
-// Observability addon UIs (Prometheus, Grafana, Kiali, the Jaeger `tracing` Service) are exposed
-// only through gateways restricted to known client ranges. Two policies share one check: when the
+// Observability addon UIs (Prometheus, Grafana, Kiali, the Jaeger `tracing` Service and its
+// `jaeger-collector`) are exposed only through gateways restricted to non-public client ranges
+// (lib/exposure.ts: 0.0.0.0/0 or a public range restricts nothing). Two policies share one check: when the
 // stack restricts some gateway, exposing an addon on an unrestricted one is certainly a mistake
 // (mandatory); when it restricts none, it may be deliberate (advisory).
 import { PolicyConfigSchema, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
@@ -16,7 +17,8 @@ interface AddonConfig {
     scopeGatewayToNamespace?: boolean;
 }
 
-const DEFAULT_ADDONS = ["grafana", "kiali", "prometheus", "tracing"];
+// jaeger-collector takes spans (OTLP, no login) beside the tracing UI: publishing it lets anyone write traces.
+const DEFAULT_ADDONS = ["grafana", "kiali", "prometheus", "tracing", "jaeger-collector"];
 
 const ADDON_CONFIG_SCHEMA: PolicyConfigSchema = {
     properties: {
@@ -40,8 +42,8 @@ interface Exposure {
     what: string;
     urn: string;
     addon: string;
-    /** Gateways it is published on, each with whether it is restricted (undefined: cannot tell). */
-    gateways: { id: string; restricted: boolean | undefined }[];
+    /** Gateways it is published on, each with whether it is restricted (undefined: cannot tell), and why ranges it lists do not count. */
+    gateways: { id: string; restricted: boolean | undefined; why?: string }[];
 }
 
 function exposures(args: StackValidationArgs): { list: Exposure[]; anyRestricted: boolean } {
@@ -68,13 +70,10 @@ function exposures(args: StackValidationArgs): { list: Exposure[]; anyRestricted
         const gateways = vs.gateways.filter((g) => g !== "mesh").map((ref) => {
             const full = resolveGatewayReference(ref, vs.namespace);
             const istio = istioById.get(full);
-            if (istio) {
-                const r = restrictions.istioGateway(istio);
-                return { id: full, restricted: r.decidable ? r.restricted : undefined };
-            }
             const slash = full.indexOf("/");
-            const k8s = api.gateway(full.slice(0, slash), full.slice(slash + 1));
-            return { id: full, restricted: k8s ? restrictions.k8sGateway(k8s).restricted : undefined };
+            const k8s = istio ? undefined : api.gateway(full.slice(0, slash), full.slice(slash + 1));
+            const r = istio ? restrictions.istioGateway(istio) : k8s ? restrictions.k8sGateway(k8s) : undefined;
+            return { id: full, restricted: r?.decidable ? r.restricted : undefined, why: r?.why };
         });
         list.push({ what: `VirtualService ${objectId(vs)}`, urn: vs.resource.urn, addon: `${addon.namespace}/${addon.name}`, gateways });
     }
@@ -87,7 +86,8 @@ function exposures(args: StackValidationArgs): { list: Exposure[]; anyRestricted
         if (!addon) continue;
         const gateways = route.parentRefs.filter((p) => isGatewayParent(p) && p.name).map((p) => {
             const gw = api.gateway(p.namespace ?? route.namespace, p.name!);
-            return { id: gw ? gatewayId(gw) : `${p.namespace ?? route.namespace}/${p.name}`, restricted: gw ? restrictions.k8sGateway(gw).restricted : undefined };
+            const r = gw ? restrictions.k8sGateway(gw) : undefined;
+            return { id: gw ? gatewayId(gw) : `${p.namespace ?? route.namespace}/${p.name}`, restricted: r?.decidable ? r.restricted : undefined, why: r?.why };
         });
         list.push({ what: `HTTPRoute ${routeId(route)}`, urn: route.resource.urn, addon: `${addon.namespace}/${addon.name}`, gateways });
     }
@@ -101,19 +101,23 @@ function check(whenSomeRestricted: boolean) {
         if (anyRestricted !== whenSomeRestricted) return;
         for (const e of list) {
             for (const gw of e.gateways.filter((g) => g.restricted === false)) {
-                report(`${e.what} publishes addon ${e.addon} on gateway ${gw.id}, which admits any client address${whenSomeRestricted ? " while other gateways of this stack are restricted" : ""}. ` +
-                    "Bind it only to a gateway restricted by loadBalancerSourceRanges or an AuthorizationPolicy with remoteIpBlocks (targetRefs for a Gateway API Gateway).", e.urn);
+                const admits = gw.why ? `public client addresses (${gw.why})` : "any client address";
+                report(`${e.what} publishes addon ${e.addon} on gateway ${gw.id}, which admits ${admits}${whenSomeRestricted ? " while other gateways of this stack are restricted" : ""}. ` +
+                    "Bind it only to a gateway restricted to non-public ranges by loadBalancerSourceRanges or an AuthorizationPolicy with remoteIpBlocks (targetRefs for a Gateway API Gateway).", e.urn);
             }
         }
     };
 }
 
 const COMMON =
-    "Addon UIs (Services named grafana, kiali, prometheus, tracing — or labelled so — in the addons namespace, config namespace/services) are reachable only through " +
-    "gateways restricted to known client ranges: every VirtualService routing to one (destination host as a short name resolved in the VirtualService's namespace, " +
-    "<svc>.<ns> or <svc>.<ns>.svc.cluster.local) or HTTPRoute with one as backendRef binds only gateways whose pods have a LoadBalancer Service with " +
-    "loadBalancerSourceRanges or an AuthorizationPolicy with client address conditions (remoteIpBlocks, ipBlocks) selecting them, or — Gateway API — an " +
-    "AuthorizationPolicy whose targetRefs name the Gateway. Gateways whose pods the stack does not create are not judged. Not an Istio check: a security convention of this pack. ";
+    "Addon UIs (Services named grafana, kiali, prometheus, tracing, and the tracing collector jaeger-collector — or labelled so — in the addons namespace, config " +
+    "namespace/services) are reachable only through gateways restricted to non-public client ranges: every VirtualService routing to one (destination host as a short " +
+    "name resolved in the VirtualService's namespace, <svc>.<ns> or <svc>.<ns>.svc.cluster.local) or HTTPRoute with one as backendRef binds only gateways whose pods " +
+    "have a LoadBalancer Service with loadBalancerSourceRanges, or AuthorizationPolicies selecting them (ALLOW policies whose every rule requires remoteIpBlocks or " +
+    "ipBlocks, or a DENY policy with notRemoteIpBlocks), or — Gateway API — such AuthorizationPolicies whose targetRefs name the Gateway, or source ranges on its " +
+    "Service (parametersRef ConfigMap overlay). A range restricts only when it lies inside private (RFC 1918), carrier-grade NAT, loopback, link-local or IPv6 unique " +
+    "local ranges: 0.0.0.0/0, ::/0 or a public block restrict nothing, and the message names it. Gateways whose pods the stack does not create are not judged. " +
+    "Not an Istio check: a security convention of this pack. ";
 
 export const addonExposureRestricted: StackValidationPolicy = {
     name: "addon-ui-restricted-gateways",

@@ -181,8 +181,8 @@ const admitsAll = (gw: K8sGateway) => gw.listeners.filter((l) => l.allowedRoutes
 export const publicGatewayAdmitsAll: StackValidationPolicy = {
     name: "gateway-api-public-listener-admits-all",
     description:
-        "Stricter than Istio and the Gateway API (a convention for stacks with an internal gateway): when some Gateway of the stack is restricted to known clients — an " +
-        "AuthorizationPolicy whose targetRefs name it, or loadBalancerSourceRanges on its Service — no unrestricted Gateway has a listener with allowedRoutes.namespaces.from: All. " +
+        "Stricter than Istio and the Gateway API (a convention for stacks with an internal gateway): when some Gateway of the stack is restricted to non-public client ranges — an " +
+        "AuthorizationPolicy whose targetRefs name it, or loadBalancerSourceRanges on its Service; 0.0.0.0/0 or a public range does not count — no unrestricted Gateway has a listener with allowedRoutes.namespaces.from: All. " +
         "Such a listener lets an HTTPRoute in any namespace, including those of internal apps, attach to the public gateway, so an internal app can be published by a " +
         "parentRef typo; nothing is broken until someone does, hence advisory by default. Fix: use from: Same, or Selector on a label only public namespaces carry.",
     severity: "medium",

@@ -10,7 +10,7 @@ export * from "./gatewayApi";
 export * from "./resource";
 export { istioStackPolicies };
 export {
-    checkRequestedIps, conflictingGateways, credentialNameResolves, gatewayPortNamesDistinct, hostIsolation, ipsInPools, selectorMatches,
+    checkRequestedIps, conflictingGateways, credentialNameResolves, gatewayHostOverlap, gatewayPortNamesDistinct, hostIsolation, ipsInPools, selectorMatches,
     selectorSingleWorkload, servicePortNaming, unreachableRoutes, virtualServiceGatewaysResolve, virtualServiceSplitOverlap,
 } from "./stack";
 

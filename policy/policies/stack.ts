@@ -7,11 +7,11 @@ import { parseAddressBlock, parseIp } from "../lib/addresses";
 import { GatewayApiModel } from "../lib/gatewayApi";
 import { HostIndex } from "../lib/hosts";
 import {
-    bareHost, canonicalJson, hostsIntersect, matchCovers, matchesOverlap, resolveGatewayReference, serverHostScope,
+    bareHost, canonicalJson, hostsIntersect, istioSelectorString, matchCovers, matchesOverlap, resolveGatewayReference, serverHostScope,
     servicePortProtocol, tcpMatchCovers, tlsMatchCovers,
 } from "../lib/istio";
 import {
-    GatewayObject, ISTIO_IGNORED_NAMESPACES, ModelOptions, SELECTION_CONFIG, SelectionConfig, StackModel, StackResource,
+    GatewayObject, GatewayServer, ISTIO_IGNORED_NAMESPACES, ModelOptions, SELECTION_CONFIG, SelectionConfig, StackModel, StackResource,
     VirtualServiceObject, known, objectId, probe,
 } from "../lib/model";
 import { PoolSet } from "../lib/pools";
@@ -205,61 +205,144 @@ export const selectorSingleWorkload: StackValidationPolicy = {
     },
 };
 
+/**
+ * Where a Gateway's servers land, for IST0145 and the overlap rule: the workloads of the stack its
+ * selector picks (in its namespace with scopeGatewayToNamespace), else its selector itself, so that
+ * Gateways with identical selectors meet even when their pods are installed elsewhere.
+ */
+function landingsOf(m: StackModel, gw: GatewayObject, scope: boolean): string[] {
+    const workloads = m.select(gw.selector, { namespace: scope ? gw.namespace : undefined });
+    return workloads.length > 0 ? workloads.map((w) => w.id)
+        : [`selector ${canonicalJson(gw.selector ?? {})}${scope ? ` in ${gw.namespace}` : ""}`];
+}
+
+/**
+ * IST0145's selector rule (conflictinggateway.go): equal selector strings meet; different ones only
+ * when one string contains the other and some pod matches both (the caller's shared landing).
+ * So {istio=gw} meets {app=edge,istio=gw} on a pod with both labels, {a=1,c=1} never meets {a=1,b=1,c=1}.
+ */
+const selectorsMeet = (a: string, b: string) => a === b || a.includes(b) || b.includes(a);
+
+/** A server's host entries when all are known (an unknown one is decided at `pulumi up`). */
+function hostEntries(server: GatewayServer): string[] {
+    const hosts = known(() => { const h = server.hosts; return Array.isArray(h) ? [...h] : []; }) ?? [];
+    return hosts.filter((h): h is string => typeof h === "string");
+}
+
 export const conflictingGateways: StackValidationPolicy = {
     name: "istio-gateway-conflicts",
     description:
-        "Mirrors istioctl analyze IST0145 (ConflictingGateways), https://istio.io/latest/docs/reference/config/analysis/ist0145/: two Gateway objects whose selectors " +
-        "pick the same gateway workload (a selector that is a subset of another still picks the same pods; identical selectors always do) have no servers on the same " +
-        "port number (and bind address) with the same or overlapping hosts, wildcards included; only one of those servers can be used. " +
-        "Fix: put the hosts in one Gateway, make the hosts not overlap, or use a different port or gateway workload for one of them.",
+        "Mirrors istioctl analyze IST0145 (ConflictingGateways, Istio 1.30), https://istio.io/latest/docs/reference/config/analysis/ist0145/: two Gateway objects with " +
+        "the same selector (its labels compared as Istio does: identical selectors always meet; different ones only when one's k=v string contains the other's and a workload " +
+        "of this stack carries both) have no servers on the same port number and bind with the same host entry. Like Istio's check (model.CheckDuplicates) hosts are compared " +
+        "as exact, case-sensitive strings, namespace part included (\"ns/a.example.com\" is not \"a.example.com\"); port name, protocol and TLS settings do not matter. " +
+        "Each Gateway involved gets its own finding. Wildcard and other semantic overlaps are reported by istio-gateway-host-overlap (advisory). " +
+        "Fix: put the host in one Gateway, or use a different port or gateway workload for one of them.",
     severity: "high",
     enforcementLevel: "mandatory",
     configSchema: { properties: { ...SELECTION_CONFIG } },
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
         const scope = !!configOf<SelectionConfig>(args).scopeGatewayToNamespace;
         const m = analyzerModel(args);
-        type Served = { gw: GatewayObject; host: string; landing: string };
-        // landing|port|bind → namespace part of the host → index of hosts, keyed by Gateway.
-        const buckets = new Map<string, Map<string, HostIndex<Served>>>();
-        const reported = new Set<string>();
+        // landing, port number, bind and exact host entry → the Gateways with such a server.
+        const served = new Map<string, Set<GatewayObject>>();
+        const keyOf = (landing: string, port: unknown, bind: string, host: string) => JSON.stringify([landing, String(port), bind, host]);
+        const judged: { gw: GatewayObject; landings: string[]; selector: string }[] = [];
         for (const gw of m.gateways) {
-            if (gw.selectorUnknown) continue;
-            const id = objectId(gw);
-            const workloads = m.select(gw.selector, { namespace: scope ? gw.namespace : undefined });
-            const landings = workloads.length > 0 ? workloads.map((w) => w.id)
-                : [`selector ${canonicalJson(gw.selector ?? {})}${scope ? ` in ${gw.namespace}` : ""}`];
+            if (gw.selectorUnknown) continue; // decided at `pulumi up`
+            const landings = landingsOf(m, gw, scope);
+            judged.push({ gw, landings, selector: istioSelectorString(gw.selector) });
+            for (const server of gw.servers) {
+                const port = known(() => server.port?.number);
+                if (port === undefined) continue;
+                const bind = known(() => server.bind) ?? "";
+                for (const host of hostEntries(server)) {
+                    for (const landing of landings) {
+                        const key = keyOf(landing, port, bind, host);
+                        const set = served.get(key);
+                        if (set) set.add(gw);
+                        else served.set(key, new Set([gw]));
+                    }
+                }
+            }
+        }
+        const selectorOf = new Map(judged.map((j) => [j.gw, j.selector]));
+        // Istio analyses every Gateway against all others, so each one of a conflict gets its own message, per server.
+        for (const { gw, landings, selector } of judged) {
             gw.servers.forEach((server, i) => {
                 const port = known(() => server.port?.number);
                 if (port === undefined) return;
                 const bind = known(() => server.bind) ?? "";
-                for (const entry of known(() => server.hosts) ?? []) {
-                    if (typeof entry !== "string") continue;
-                    const { namespace, host } = serverHostScope(entry, gw.namespace);
+                const others = new Set<string>(), where = new Set<string>(), hosts = new Set<string>();
+                for (const host of hostEntries(server)) {
                     for (const landing of landings) {
-                        const key = `${landing}|${port}|${bind}`;
-                        let byNamespace = buckets.get(key);
-                        if (!byNamespace) {
-                            byNamespace = new Map();
-                            buckets.set(key, byNamespace);
+                        for (const other of served.get(keyOf(landing, port, bind, host)) ?? []) {
+                            if (other === gw || !selectorsMeet(selector, selectorOf.get(other)!)) continue;
+                            others.add(objectId(other));
+                            where.add(landing);
+                            hosts.add(host);
                         }
-                        // Hosts restricted to different namespaces never meet; "*" meets every namespace.
-                        const candidates = namespace === "*" ? [...byNamespace.values()]
-                            : [byNamespace.get(namespace), byNamespace.get("*")].filter((x): x is HostIndex<Served> => !!x);
-                        for (const index of candidates) {
-                            const clash = index.findIntersecting(host, id);
-                            if (!clash) continue;
-                            const once = `${id}|${i}|${objectId(clash.value.gw)}`;
-                            if (reported.has(once)) break;
+                    }
+                }
+                if (others.size === 0) return;
+                const list = [...others].sort();
+                report(`Gateway ${objectId(gw)} servers[${i}]: conflicts with Gateway${list.length > 1 ? "s" : ""} ${list.join(", ")} (IST0145): same gateway workload (${[...where].join(", ")}), ` +
+                    `port ${port}${bind ? `, bind ${bind}` : ""} and host${hosts.size > 1 ? "s" : ""} ${[...hosts].map((h) => JSON.stringify(h)).join(", ")}. ` +
+                    "Istio reports this as an error; for TLS servers istiod keeps only the one created first. Put the host in one Gateway, or use a different port or gateway workload for one of them.", gw.resource.urn);
+            });
+        }
+    },
+};
+
+export const gatewayHostOverlap: StackValidationPolicy = {
+    name: "istio-gateway-host-overlap",
+    description:
+        "Stricter than Istio: IST0145 (istio-gateway-conflicts, https://istio.io/latest/docs/reference/config/analysis/ist0145/) only reports the identical host string, " +
+        "so this reports the other overlaps between servers of different Gateway " +
+        "objects landing on the same gateway workload, port number and bind: a wildcard (\"*\", \"*/*\", \"*.example.com\") and a name it matches, or one name written two ways " +
+        "(\"*/a.example.com\" and \"a.example.com\", another case, or selectors IST0145 does not compare). Namespace parts (ns/) are ignored: they choose which VirtualServices " +
+        "bind, not which server takes a connection. Istio accepts these, but the Gateways are not independent: for TLS, Envoy picks one server per connection by SNI (the " +
+        "most specific name), so the other Gateway's server never sees those names; for plain HTTP, the servers are merged into one route table where both Gateways' " +
+        "VirtualServices mix. Advisory by default. Fix: serve overlapping hosts from one Gateway, or make them disjoint.",
+    severity: "medium",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { scopeGatewayToNamespace: SELECTION_CONFIG.scopeGatewayToNamespace } },
+    validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+        const scope = !!configOf<SelectionConfig>(args).scopeGatewayToNamespace;
+        const m = model(args);
+        type Served = { gw: GatewayObject; entry: string; selector: string };
+        // landing|port|bind → hosts (bare, lower case: DNS names are case-insensitive), keyed by Gateway.
+        const buckets = new Map<string, HostIndex<Served>>();
+        const reported = new Set<string>();
+        for (const gw of m.gateways) {
+            if (gw.selectorUnknown) continue;
+            const id = objectId(gw);
+            const selector = istioSelectorString(gw.selector);
+            const landings = landingsOf(m, gw, scope);
+            gw.servers.forEach((server, i) => {
+                const port = known(() => server.port?.number);
+                if (port === undefined) return;
+                const bind = known(() => server.bind) ?? "";
+                for (const entry of hostEntries(server)) {
+                    const host = bareHost(entry).toLowerCase();
+                    for (const landing of landings) {
+                        const key = JSON.stringify([landing, String(port), bind]);
+                        let index = buckets.get(key);
+                        if (!index) {
+                            index = new HostIndex<Served>();
+                            buckets.set(key, index);
+                        }
+                        const clash = index.findIntersecting(host, id);
+                        // The identical entry on meeting selectors is IST0145's (mandatory) finding.
+                        const ist0145 = clash && clash.value.entry === entry && selectorsMeet(selector, clash.value.selector);
+                        const once = clash && `${id}|${i}|${objectId(clash.value.gw)}`;
+                        if (clash && once && !ist0145 && !reported.has(once)) {
                             reported.add(once);
-                            report(`Gateway ${id} servers[${i}]: conflicts with Gateway ${objectId(clash.value.gw)} (IST0145): both select gateway workload ${landing} and serve port ${port} with overlapping hosts ("${entry}" and "${clash.host}"); only one of these servers can be used. Put the hosts in one Gateway, make them not overlap, or use a different port or gateway workload.`, gw.resource.urn);
-                            break;
+                            report(`Gateway ${objectId(gw)} servers[${i}]: host "${entry}" overlaps "${clash.value.entry}" of Gateway ${objectId(clash.value.gw)} on the same gateway workload (${landing}) and port ${port}; ` +
+                                "Istio accepts it (IST0145 compares exact strings only), but for TLS one server takes those names by SNI and for plain HTTP the two Gateways' routes mix. " +
+                                "Serve the hosts from one Gateway, or make them disjoint.", gw.resource.urn);
                         }
-                        let own = byNamespace.get(namespace);
-                        if (!own) {
-                            own = new HostIndex<Served>();
-                            byNamespace.set(namespace, own);
-                        }
-                        own.add(host, id, { gw, host: entry, landing });
+                        index.add(host, id, { gw, entry, selector });
                     }
                 }
             });
@@ -547,7 +630,7 @@ export const virtualServiceSplitOverlap: StackValidationPolicy = {
 
 export const stackPolicies: StackValidationPolicy[] = [
     credentialNameResolves, selectorMatches, conflictingGateways, virtualServiceGatewaysResolve, unreachableRoutes, ipsInPools,
-    servicePortNaming, gatewayPortNamesDistinct, selectorSingleWorkload, hostIsolation, virtualServiceSplitOverlap,
+    servicePortNaming, gatewayPortNamesDistinct, selectorSingleWorkload, hostIsolation, gatewayHostOverlap, virtualServiceSplitOverlap,
 ];
 
 

@@ -4,11 +4,11 @@
 // Gateway / VirtualService validation webhook.
 import * as assert from "assert";
 import {
-    conflictingGateways, gatewayPortNamesDistinct, gatewayPortNamesUnique, gatewayValidation, selectorMatches, unreachableRoutes,
+    conflictingGateways, gatewayHostOverlap, gatewayPortNamesDistinct, gatewayPortNamesUnique, gatewayValidation, selectorMatches, unreachableRoutes,
     virtualServiceGatewaysResolve, virtualServiceValidation,
 } from "../../policy/policies";
 import { StackResource } from "../../policy/lib/model";
-import { resource, runResourcePolicy, runStackPolicy } from "./harness";
+import { resource, runResourcePolicy, runStackPolicy, unknownField } from "./harness";
 
 const VERSIONS = ["v1", "v1beta1", "v1alpha3"];
 
@@ -92,24 +92,104 @@ for (const version of VERSIONS) {
             });
         });
 
-        describe("conflicting Gateways (IST0145)", () => {
+        describe("conflicting Gateways (IST0145, as Istio 1.30.3's analyzer) and the advisory host overlap", () => {
             const pods = () => [gatewayDeployment("gw", { istio: "gw", app: "edge" }), gatewayDeployment("other", { istio: "other" })];
+            const tcp = (name: string, hosts: string[], number = 80) => ({ port: { number, name, protocol: "TCP" }, hosts });
+            const both = async (stack: StackResource[], config: Record<string, unknown> = {}) =>
+                ({ ist0145: await runStackPolicy(conflictingGateways, stack, config), overlap: await runStackPolicy(gatewayHostOverlap, stack, config) });
 
-            it("accepts Gateways on different gateway workloads, or on different ports", async () => {
+            it("accepts the same host on different port numbers, different selectors, or different binds", async () => {
                 const stack = [...pods(),
                     gateway("a", { istio: "gw" }, [http("http", ["foo.example.com"])]),
                     gateway("b", { istio: "other" }, [http("http", ["foo.example.com"])]),
-                    gateway("c", { istio: "gw" }, [http("http", ["*.example.com"], 8080)])];
-                assert.deepStrictEqual(await runStackPolicy(conflictingGateways, stack), []);
+                    gateway("c", { istio: "gw" }, [http("http", ["foo.example.com"], 8080)]),
+                    gateway("d", { istio: "gw" }, [http("http", ["foo.example.com"], 80, { bind: "10.0.0.1" })])];
+                assert.deepStrictEqual(await both(stack), { ist0145: [], overlap: [] });
             });
 
-            it("flags the same workload, port and overlapping hosts, naming both Gateways and the fix", async () => {
+            it("flags the identical host on the same selector and port number on each Gateway, whatever the protocol (Istio's own testdata: TCP and HTTP)", async () => {
+                assert.strictEqual(conflictingGateways.enforcementLevel, "mandatory");
                 const stack = [...pods(),
                     gateway("alpha", { istio: "gw" }, [http("http", ["foo.example.com"])]),
-                    gateway("beta", { istio: "gw", app: "edge" }, [http("http", ["*.example.com"])])];
-                const [v, ...rest] = await runStackPolicy(conflictingGateways, stack);
-                assert.deepStrictEqual(rest, []);
-                assert.match(v, /Gateway istio-ingress\/beta servers\[0\]: conflicts with Gateway istio-ingress\/alpha \(IST0145\): both select gateway workload istio-ingress\/gw and serve port 80 with overlapping hosts \("\*\.example\.com" and "foo\.example\.com"\).*Put the hosts in one Gateway/);
+                    gateway("beta", { istio: "gw" }, [tcp("tcp", ["foo.example.com", "other.example.com"])])];
+                const { ist0145, overlap } = await both(stack);
+                assert.strictEqual(ist0145.length, 2, ist0145.join("\n"));
+                assert.match(ist0145[0], /^Gateway istio-ingress\/alpha servers\[0\]: conflicts with Gateway istio-ingress\/beta \(IST0145\): same gateway workload \(istio-ingress\/gw\), port 80 and host "foo\.example\.com"\..*Put the host in one Gateway/);
+                assert.match(ist0145[1], /^Gateway istio-ingress\/beta servers\[0\]: conflicts with Gateway istio-ingress\/alpha \(IST0145\): .*host "foo\.example\.com"\./);
+                assert.deepStrictEqual(overlap, [], "the identical host is IST0145's finding only");
+            });
+
+            it("names every other Gateway, sorted, in one finding per server, as istioctl does", async () => {
+                const stack = [...pods(), ...["c", "a", "b"].map((n) => gateway(n, { istio: "gw" }, [http("http", ["foo.example.com"])]))];
+                const ist0145 = await runStackPolicy(conflictingGateways, stack);
+                assert.strictEqual(ist0145.length, 3, ist0145.join("\n"));
+                assert.match(ist0145[0], /^Gateway istio-ingress\/c servers\[0\]: conflicts with Gateways istio-ingress\/a, istio-ingress\/b \(IST0145\)/);
+            });
+
+            it("reports a wildcard and a name it matches only as the advisory overlap (*/* and testing-01.com on plain HTTP)", async () => {
+                assert.strictEqual(gatewayHostOverlap.enforcementLevel, "advisory");
+                assert.match(gatewayHostOverlap.description, /^Stricter than Istio/);
+                const stack = [...pods(),
+                    gateway("a", { istio: "gw" }, [http("http", ["*/*"])]),
+                    gateway("b", { istio: "gw" }, [http("http", ["testing-01.com"])]),
+                    gateway("c", { istio: "gw" }, [http("http", ["*.example.com"], 8080)]),
+                    gateway("d", { istio: "gw" }, [http("http", ["a.example.com"], 8080)])];
+                const { ist0145, overlap } = await both(stack);
+                assert.deepStrictEqual(ist0145, []);
+                // c (port 8080) does not meet a (port 80).
+                assert.strictEqual(overlap.length, 2, overlap.join("\n"));
+                assert.match(overlap[0], /^Gateway istio-ingress\/b servers\[0\]: host "testing-01\.com" overlaps "\*\/\*" of Gateway istio-ingress\/a on the same gateway workload \(istio-ingress\/gw\) and port 80; Istio accepts it/);
+                assert.match(overlap[1], /^Gateway istio-ingress\/d servers\[0\]: host "a\.example\.com" overlaps "\*\.example\.com" of Gateway istio-ingress\/c .* port 8080/);
+            });
+
+            it("compares host strings exactly: */h, ns/h and h are different hosts to IST0145 (the overlap rule reports them)", async () => {
+                const stack = [...pods(),
+                    gateway("a", { istio: "gw" }, [http("http", ["*/foo.example.com"])]),
+                    gateway("b", { istio: "gw" }, [http("http", ["foo.example.com"])]),
+                    gateway("c", { istio: "gw" }, [http("http", ["apps/Foo.example.com"])])];
+                const { ist0145, overlap } = await both(stack);
+                assert.deepStrictEqual(ist0145, []);
+                assert.strictEqual(overlap.length, 2, overlap.join("\n"));
+                assert.match(overlap[0], /istio-ingress\/b servers\[0\]: host "foo\.example\.com" overlaps "\*\/foo\.example\.com"/);
+                assert.match(overlap[1], /istio-ingress\/c servers\[0\]: host "apps\/Foo\.example\.com" overlaps/);
+            });
+
+            it("follows Istio's selector rule: a contained selector meets on pods with both labels, others never", async () => {
+                const stack = [...pods(), gatewayDeployment("abc", { a: "1", b: "1", c: "1" }),
+                    // "istio=gw" is contained in "app=edge,istio=gw" and istio-ingress/gw carries both: IST0145.
+                    gateway("alpha", { istio: "gw" }, [http("http", ["foo.example.com"])]),
+                    gateway("beta", { istio: "gw", app: "edge" }, [http("http", ["foo.example.com"])]),
+                    // "istio=gw" is contained in "istio=gw2", but no workload carries both: nothing.
+                    gateway("gamma", { istio: "gw2" }, [http("http", ["foo.example.com"])]),
+                    // "a=1,c=1" is not contained in "a=1,b=1,c=1": Istio does not compare them, though both pick istio-ingress/abc.
+                    gateway("x", { a: "1", c: "1" }, [http("http", ["bar.example.com"])]),
+                    gateway("y", { a: "1", b: "1", c: "1" }, [http("http", ["bar.example.com"])])];
+                const { ist0145, overlap } = await both(stack);
+                assert.strictEqual(ist0145.length, 2, ist0145.join("\n"));
+                assert.match(ist0145[0], /istio-ingress\/alpha servers\[0\]: conflicts with Gateway istio-ingress\/beta \(IST0145\)/);
+                assert.match(ist0145[1], /istio-ingress\/beta servers\[0\]: conflicts with Gateway istio-ingress\/alpha \(IST0145\)/);
+                assert.strictEqual(overlap.length, 1, overlap.join("\n"));
+                assert.match(overlap[0], /istio-ingress\/y servers\[0\]: host "bar\.example\.com" overlaps "bar\.example\.com" of Gateway istio-ingress\/x on the same gateway workload \(istio-ingress\/abc\)/);
+            });
+
+            it("flags identical selectors even when the stack creates no gateway pods; stays silent on unknown selectors", async () => {
+                const stack = [gateway("a", { istio: "shared" }, [http("http", ["foo.example.com"])]), gateway("b", { istio: "shared" }, [http("http", ["foo.example.com"])])];
+                const ist0145 = await runStackPolicy(conflictingGateways, stack);
+                assert.strictEqual(ist0145.length, 2, ist0145.join("\n"));
+                assert.match(ist0145[0], /same gateway workload \(selector \{"istio":"shared"\}\)/);
+                const unknown = [stack[0], { ...stack[1], props: unknownField(stack[1].props, "spec") }];
+                assert.deepStrictEqual(await both(unknown), { ist0145: [], overlap: [] });
+            });
+
+            it("keeps its configuration: kube-system is skipped unless included; scopeGatewayToNamespace separates namespaces", async () => {
+                const system = [gateway("a", { istio: "shared" }, [http("http", ["foo.example.com"])], "kube-system"),
+                    gateway("b", { istio: "shared" }, [http("http", ["foo.example.com"])], "kube-system")];
+                assert.deepStrictEqual(await runStackPolicy(conflictingGateways, system), []);
+                assert.strictEqual((await runStackPolicy(conflictingGateways, system, { includeSystemNamespaces: true })).length, 2);
+                const spread = [gatewayDeployment("gw-a", { istio: "gw" }, "ns-a"), gatewayDeployment("gw-b", { istio: "gw" }, "ns-b"),
+                    gateway("a", { istio: "gw" }, [http("http", ["foo.example.com"])], "ns-a"), gateway("b", { istio: "gw" }, [http("http", ["foo.example.com"])], "ns-b")];
+                assert.strictEqual((await runStackPolicy(conflictingGateways, spread)).length, 2);
+                assert.deepStrictEqual(await both(spread, { scopeGatewayToNamespace: true }), { ist0145: [], overlap: [] });
             });
         });
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import {
-    conflictingGateways, credentialNameResolves, gatewayPortNamesDistinct, hostIsolation, ipsInPools, selectorMatches, selectorSingleWorkload,
+    conflictingGateways, credentialNameResolves, gatewayHostOverlap, gatewayPortNamesDistinct, hostIsolation, ipsInPools, selectorMatches, selectorSingleWorkload,
     servicePortNaming, unreachableRoutes, virtualServiceGatewaysResolve, virtualServiceSplitOverlap,
 } from "../../policy/policies";
 import { StackResource } from "../../policy/lib/model";
@@ -36,7 +36,7 @@ function goodStack(): StackResource[] {
 
 const every = [
     servicePortNaming, gatewayPortNamesDistinct, credentialNameResolves, selectorMatches, selectorSingleWorkload, conflictingGateways,
-    virtualServiceGatewaysResolve, hostIsolation, ipsInPools, unreachableRoutes, virtualServiceSplitOverlap,
+    virtualServiceGatewaysResolve, hostIsolation, gatewayHostOverlap, ipsInPools, unreachableRoutes, virtualServiceSplitOverlap,
 ];
 
 describe("stack policies: a correct two-gateway stack passes all of them", () => {
