@@ -11,6 +11,7 @@ import { withDefaults } from "./defaults";
 import { ConfigError, PROJECT } from "./errors";
 import { describeSchemaError } from "./messages";
 import { stackConfigSchema } from "./schema";
+import { coerceToSchema } from "./coerce";
 import { renderDirectoryProblems } from "./program";
 import { misspeltProjectKeys, rawConfigFrom } from "./stackFile";
 
@@ -63,7 +64,9 @@ function conflicts(raw: Record<string, any>): string[] {
  * Every problem of raw config values (JSON-decoded, keyed without the project prefix), and the
  * edge with every default filled in when the shape allowed filling them.
  */
-export function checkStackConfig(raw: Record<string, unknown>, options: { baseDir?: string; stack?: string } = {}): { spec?: EdgeSpec; problems: string[] } {
+export function checkStackConfig(given: Record<string, unknown>, options: { baseDir?: string; stack?: string } = {}): { spec?: EdgeSpec; problems: string[] } {
+    // Numbers and booleans that Pulumi stored as text are taken as the schema means them.
+    const raw = coerceToSchema(stackConfigSchema, given) as Record<string, unknown>;
     if (!validateShape(raw)) {
         return { problems: schemaProblems(validateShape.errors ?? []) };
     }
@@ -102,7 +105,7 @@ export function parseFlatConfig(all: Record<string, string>, project = PROJECT):
 export function readStackConfig(all: Record<string, string>, project = PROJECT): Record<string, any> {
     const prefixProblems = misspeltProjectKeys(all, project);
     if (prefixProblems.length > 0) throw new ConfigError(prefixProblems);
-    const raw = rawConfigFrom(all, project) as Record<string, any>;
+    const raw = coerceToSchema(stackConfigSchema, rawConfigFrom(all, project)) as Record<string, any>;
     const byo = raw.pki?.bringYourOwnCa;
     if (byo && typeof byo === "object") {
         raw.pki = { ...raw.pki, bringYourOwnCa: { ...byo, privateKeyPem: pulumi.secret(byo.privateKeyPem) } };

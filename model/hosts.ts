@@ -1,5 +1,6 @@
 // Host names as the edge uses them: what a gateway may serve, which name probes a wildcard, and
 // how a route destination resolves inside the cluster.
+import { domainToASCII } from "url";
 import { hostsIntersect } from "../policy/lib/istio";
 import type { GatewaySpec, RouteSpec } from "./types";
 
@@ -14,12 +15,39 @@ const DNS_NAME = new RegExp(`^${LABEL}(\\.${LABEL})*$`);
 const IPV4_LIKE = /^[0-9.]+$/;
 
 /**
+ * A name that is valid written another way, with that way: a trailing dot (TLS clients send SNI
+ * without it, so it would match no request), upper case (names are case-insensitive, and the
+ * certificates and Kubernetes names made from them are lower case), or non-ASCII letters
+ * (Istio's webhook refuses them; DNS and certificates carry the punycode form). Deliberately
+ * stricter than Istio, which accepts the first two.
+ */
+function spellingProblem(host: string): string | undefined {
+    if (host.length > 1 && host.endsWith(".") && !host.endsWith("..")) {
+        return `ends with a dot; write ${JSON.stringify(host.slice(0, -1))} (TLS clients send the name without it, so it would match no request)`;
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[^\x00-\x7f]/.test(host)) {
+        const wildcard = host.startsWith("*.");
+        const ascii = domainToASCII(wildcard ? host.slice(2) : host);
+        return ascii
+            ? `has non-ASCII letters, which Istio refuses; write its punycode form ${JSON.stringify(`${wildcard ? "*." : ""}${ascii.toLowerCase()}`)}`
+            : "has non-ASCII letters and no punycode form; use an ASCII DNS name";
+    }
+    if (/[A-Z]/.test(host) && DNS_NAME.test((host.startsWith("*.") ? host.slice(2) : host).toLowerCase())) {
+        return `has upper-case letters; write it in lower case, ${JSON.stringify(host.toLowerCase())} (names are case-insensitive, and the certificates and Kubernetes names made from it are lower case)`;
+    }
+    return undefined;
+}
+
+/**
  * Why `host` cannot be served by a gateway, or undefined when it can. A served host is a
  * lower-case DNS name with at least one dot (Istio refuses short names on a Gateway), optionally
  * behind one leading "*." wildcard label; never an IP address (clients send no SNI for an IP and
  * our certificates carry no IP SAN).
  */
 export function servedHostProblem(host: string): string | undefined {
+    const spelling = spellingProblem(host);
+    if (spelling) return spelling;
     if (host.length > MAX_HOST_LENGTH) return `is not a valid host: ${host.length} characters long, and a DNS name has at most ${MAX_HOST_LENGTH}`;
     if (IPV4_LIKE.test(host) || host.includes(":")) return "is an IP address, not a host; clients send no SNI for an IP, so serve a DNS name that resolves to the gateway's IP";
     const bare = host.startsWith("*.") ? host.slice(2) : host;
@@ -30,6 +58,8 @@ export function servedHostProblem(host: string): string | undefined {
 
 /** Why `host` is not a valid route destination, or undefined when it is. */
 export function destinationHostProblem(host: string): string | undefined {
+    const spelling = spellingProblem(host);
+    if (spelling) return spelling;
     if (host.length > MAX_HOST_LENGTH) return `is not a valid host: ${host.length} characters long, and a DNS name has at most ${MAX_HOST_LENGTH}`;
     if (!DNS_NAME.test(host)) return 'is not a valid host; expected a lower-case DNS name such as "web" or "web.apps.svc.cluster.local"';
     return undefined;

@@ -107,6 +107,12 @@ function checkGatewayIps(spec: EdgeSpec, pools: Pool[] | undefined, problems: st
                 return;
             }
             const ip = parseIp(text);
+            if (!ip && text.includes(",") && gw.ips.length === 1) {
+                const parts = text.split(",").map((p) => p.trim());
+                problems.push(`${at}: ${show(text)} is not an IP address; a dual-stack gateway takes a list of one IPv4 and one IPv6 address, ${show(parts)} ` +
+                    `(pulumi config set --path 'gateways[${g}].ip[0]' ${parts[0]}, and 'gateways[${g}].ip[1]' ${parts[1] ?? "<IPv6>"})`);
+                return;
+            }
             if (!ip) {
                 problems.push(`${at}: ${show(text)} is not an IP address; expected an IPv4 or IPv6 address inside one of metallb.pools`);
                 return;

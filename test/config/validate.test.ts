@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { ConfigError, DEFAULTS, parseStackConfig, rawConfigFrom } from "../../config";
-import { editedConfig, rawStackConfig, stackConfig } from "../helpers/stacks";
+import { ConfigError, DEFAULTS, parseStackConfig, rawConfigFrom, readStackConfig } from "../../config";
+import { editedConfig, flatStackConfig, rawStackConfig, stackConfig } from "../helpers/stacks";
 
 /** Expects the config to be rejected with a problem matching every pattern. */
 function rejects(raw: Record<string, any>, ...patterns: RegExp[]): string {
@@ -154,7 +154,7 @@ describe("config: bad input is rejected with the key, the value and what is vali
         {
             title: "an upper-case host",
             edit: (raw) => { raw.gateways[0].hosts[1] = "MicroK8s.local"; },
-            expect: [/^gateways\[0\]\.hosts\[1\]:/, /"MicroK8s\.local" is not a valid host/],
+            expect: [/^gateways\[0\]\.hosts\[1\]:/, /"MicroK8s\.local" has upper-case letters; write it in lower case, "microk8s\.local"/],
         },
         {
             title: "a bare * host",
@@ -218,8 +218,8 @@ describe("config: bad input is rejected with the key, the value and what is vali
         },
         {
             title: "a destination port that is not a number",
-            edit: (raw) => { raw.gateways[0].routes[0].destination.port = "5000"; },
-            expect: [/^gateways\[0\]\.routes\[0\]\.destination\.port:/, /"5000" is not valid; expected integer/],
+            edit: (raw) => { raw.gateways[0].routes[0].destination.port = "http"; },
+            expect: [/^gateways\[0\]\.routes\[0\]\.destination\.port:/, /"http" is not valid; expected integer/],
         },
         {
             title: "a destination host that is not a DNS name",
@@ -416,5 +416,54 @@ describe("config: bad input is rejected with the key, the value and what is vali
 
     it("the dev stack itself passes (so each case above fails for its own edit)", () => {
         assert.doesNotThrow(() => parseStackConfig(rawStackConfig("dev")));
+    });
+});
+
+describe("config: values as Pulumi stores them", () => {
+    const flat = (extra: Record<string, string>) => ({ ...flatStackConfig("dev"), ...extra });
+
+    it("takes numbers and booleans that `pulumi config set --path` stored as text, where the schema wants them", () => {
+        const raw = editedConfig("dev", (r) => {
+            r.addons.tracing.sampling = "0.5";
+            r.gateways[0].replicas = "2";
+            r.gateways[0].httpsRedirect = "false";
+            r.metallb.pools[0].autoAssign = "false";
+        });
+        const spec = parseStackConfig(raw);
+        assert.deepStrictEqual([spec.addons!.tracing.sampling, spec.gateways[0].replicas, spec.gateways[0].httpsRedirect, spec.metallb.pools[0].autoAssign], [0.5, 2, false, false]);
+        // Text that is no number is still refused, and named as it was written.
+        rejects(editedConfig("dev", (r) => { r.addons.tracing.sampling = "half"; }), /^addons\.tracing\.sampling: "half" is not valid; expected number/);
+        rejects(editedConfig("dev", (r) => { r.gateways[0].replicas = "1.5"; }), /^gateways\[0\]\.replicas: "1\.5" is not valid; expected integer/);
+    });
+
+    it("keeps a render folder named with digits a folder name, and a preflight switch written as text a switch", () => {
+        const raw = readStackConfig(flat({ "istio-metallb-ingress:renderDirectory": "2026", "istio-metallb-ingress:preflight": "false" }));
+        assert.strictEqual(raw.renderDirectory, "2026");
+        assert.strictEqual(raw.preflight, false);
+    });
+});
+
+describe("config: hosts and addresses written another way get the way that works", () => {
+    const host = (value: string) => editedConfig("dev", (r) => { r.gateways[0].hosts = [value]; r.gateways[0].routes = []; });
+
+    it("a trailing dot: drop it", () => {
+        rejects(host("microk8s.local."), /^gateways\[0\]\.hosts\[0\]: "microk8s\.local\." ends with a dot; write "microk8s\.local"/);
+    });
+
+    it("upper case: the lower-case name", () => {
+        rejects(host("Shop.Example.com"), /^gateways\[0\]\.hosts\[0\]: "Shop\.Example\.com" has upper-case letters; write it in lower case, "shop\.example\.com"/);
+    });
+
+    it("non-ASCII letters: the punycode form, wildcards too", () => {
+        rejects(host("bücher.example"), /^gateways\[0\]\.hosts\[0\]: "bücher\.example" has non-ASCII letters, which Istio refuses; write its punycode form "xn--bcher-kva\.example"/);
+        rejects(host("*.bücher.example"), /"\*\.xn--bcher-kva\.example"/);
+        // The suggested form passes.
+        assert.doesNotThrow(() => parseStackConfig(host("xn--bcher-kva.example")));
+    });
+
+    it("two addresses in one string: the list form of a dual-stack gateway", () => {
+        rejects(editedConfig("dev", (r) => { r.gateways[0].ip = "192.168.49.240,fd00:49::f0"; }),
+            /^gateways\[0\]\.ip: "192\.168\.49\.240,fd00:49::f0" is not an IP address; a dual-stack gateway takes a list of one IPv4 and one IPv6 address, \["192\.168\.49\.240","fd00:49::f0"\]/,
+            /pulumi config set --path 'gateways\[0\]\.ip\[0\]' 192\.168\.49\.240/);
     });
 });
