@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { runPreflight } from "./cluster/run";
 import { Edge, EdgeArgs } from "./components";
-import { parseStackConfig, programSettings, readStackConfig } from "./config";
+import { edgeArgsFromStackConfig, parseStackConfig, programSettings, readStackConfig } from "./config";
 
 // Every problem of the config, as one plain message, before anything is registered.
 const raw = readStackConfig(pulumi.runtime.allConfig(), pulumi.getProject());
@@ -15,12 +15,14 @@ if (settings.preflight) runPreflight(new pulumi.Config("kubernetes").get("contex
 const providers = settings.renderDirectory
     ? [new k8s.Provider("render", { renderYamlToDirectory: settings.renderDirectory })]
     : undefined;
-const edge = new Edge("edge", { ...(raw as EdgeArgs), legacyNames: true }, { providers });
+const edge = new Edge("edge", { ...(edgeArgsFromStackConfig(raw) as EdgeArgs), legacyNames: true }, { providers });
 
 /** Per gateway: its MetalLB IP(s), hosts, https:// URLs and ready `curl --resolve` checks. */
 export const gateways = edge.gateways;
-/** The private CA certificate; save it with `pulumi stack output caCertificatePem > ca.crt`. */
+/** The certificate of the CA that signs the leaves: `pulumi stack output caCertificatePem > ca.crt`. */
 export const caCertificatePem = edge.caCertificatePem;
+/** Every CA certificate clients should trust (both during a CA rotation): `pulumi stack output caTrustBundle > ca.crt`. */
+export const caTrustBundle = edge.caTrustBundle;
 /** Lines to append to /etc/hosts on a client machine. */
 export const etcHosts = edge.etcHosts;
 export const metallbNamespace = edge.metallbNamespace;

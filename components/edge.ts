@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkStackConfig } from "../config";
+import { DEFERRED_SECRET, checkStackConfig } from "../config";
 import { ConfigError, PROJECT } from "../config/errors";
 import { PACKAGE } from "../model/names";
 import { EdgePlan, etcHostsLines, planEdge } from "../model/plan";
@@ -75,7 +75,15 @@ export interface EdgeArgs {
         keyAlgorithm?: EdgeSpec["pki"]["keyAlgorithm"];
         certificatePer?: "host" | "gateway";
         protect?: boolean;
-        /** Sign with an existing CA (certificate and key, e.g. from config secrets) instead of generating one. */
+        /** Generation of the generated CA that signs the leaves (default 1); see the CA rotation in docs/operations.md. */
+        caGeneration?: number;
+        /** Generations of the generated CA that exist and are trusted (default: caGeneration alone). */
+        trustedCaGenerations?: number[];
+        /**
+         * Sign with an existing CA (certificate and key, e.g. from config secrets) instead of
+         * generating one. `certificatePem` may be followed by the certificates that issued it (an
+         * intermediate, then its root): the gateways serve the intermediates after each leaf.
+         */
         bringYourOwnCa?: ExistingCa;
     };
     gateways: EdgeGatewayArgs[];
@@ -196,10 +204,11 @@ function checkArgs(name: string, args: EdgeArgs): CheckedArgs {
             ...args.istio,
             values: values && { base: slot("base", values.base), istiod: slot("istiod", values.istiod), gateway: slot("gateway", values.gateway) },
         },
-        // The CA material is checked when it arrives; only its shape is checked here, never printed.
+        // CA material known now is checked now; material that arrives later (a secret Output) when it
+        // arrives. Messages never print it.
         pki: args.pki && {
             ...args.pki,
-            bringYourOwnCa: args.pki.bringYourOwnCa && Object.fromEntries(Object.keys(args.pki.bringYourOwnCa).map((k) => [k, "(secret)"])),
+            bringYourOwnCa: args.pki.bringYourOwnCa && Object.fromEntries(Object.entries(args.pki.bringYourOwnCa).map(([k, v]) => [k, typeof v === "string" ? v : DEFERRED_SECRET])),
         },
         gateways,
     }));
@@ -239,8 +248,10 @@ export class Edge extends pulumi.ComponentResource {
     readonly grafanaAdminPassword?: pulumi.Output<string>;
     /** Per gateway: its IPs, hosts, https:// URLs and ready `curl --resolve` checks. */
     readonly gateways: pulumi.Output<Record<string, GatewayOutputs>>;
-    /** The private CA's certificate (public): what clients must trust. */
+    /** The certificate of the CA that signs the leaves (public); with a brought chain, its root. */
     readonly caCertificatePem: pulumi.Output<string>;
+    /** Every CA certificate clients should trust (PEM): during a CA rotation, both generations. */
+    readonly caTrustBundle: pulumi.Output<string>;
     /** Lines for /etc/hosts (wildcard hosts cannot be listed there and are left out). */
     readonly etcHosts: pulumi.Output<string[]>;
     readonly metallbNamespace: string;
@@ -329,6 +340,7 @@ export class Edge extends pulumi.ComponentResource {
             keyAlgorithm: spec.pki.keyAlgorithm,
             protect: spec.pki.protect,
             bringYourOwnCa: args.pki?.bringYourOwnCa,
+            generations: { active: spec.pki.caGeneration, trusted: spec.pki.trustedCaGenerations ?? [spec.pki.caGeneration] },
             certificates: plan.certificates.map((c) => ({ id: c.id, hosts: c.hosts, secretName: c.secretName, secretNamespace: c.secretNamespace })),
             secretDependencies: [this.mesh.gatewayNamespace],
         }, child("pki", "pki:CertificateAuthority"));
@@ -404,13 +416,14 @@ export class Edge extends pulumi.ComponentResource {
                 }];
             })));
         this.caCertificatePem = this.ca.certificatePem;
+        this.caTrustBundle = this.ca.trustBundle;
         this.etcHosts = pulumi.all(gatewayParts.map((g) => g.ips)).apply((all) =>
             etcHostsLines(all.map((ips, g) => ({ ips, hosts: plan.gateways[g].spec.hosts }))));
         this.metallbNamespace = spec.metallb.namespace;
         this.gatewayNamespace = spec.istio.gatewayNamespace;
 
         this.registerOutputs({
-            gateways: this.gateways, caCertificatePem: this.caCertificatePem, etcHosts: this.etcHosts,
+            gateways: this.gateways, caCertificatePem: this.caCertificatePem, caTrustBundle: this.caTrustBundle, etcHosts: this.etcHosts,
             metallbNamespace: this.metallbNamespace, gatewayNamespace: this.gatewayNamespace,
             addons: this.addons, grafanaAdminPassword: this.grafanaAdminPassword,
         });

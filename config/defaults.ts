@@ -30,6 +30,7 @@ export const DEFAULTS = {
         keyAlgorithm: "ECDSA-P256" as KeyAlgorithm,
         certificatePer: "host" as const,
         protect: false,
+        caGeneration: 1,
     },
     gateway: {
         httpsRedirect: true,
@@ -74,7 +75,15 @@ export function withDefaults(raw: Raw): EdgeSpec {
             istiod: { ...DEFAULTS.istio.istiod, ...(istio.istiod ?? {}) },
             values: { base: istio.values?.base ?? {}, istiod: istio.values?.istiod ?? {}, gateway: istio.values?.gateway ?? {} },
         },
-        pki: { ...DEFAULTS.pki, ...pki, bringYourOwnCa: bringYourOwnCa !== undefined },
+        pki: {
+            ...DEFAULTS.pki,
+            ...pki,
+            bringYourOwnCa: bringYourOwnCa !== undefined,
+            caGeneration: pki.caGeneration ?? DEFAULTS.pki.caGeneration,
+            // Only generation 1 may leave it unsaid (model/validate.ts): then it alone is trusted.
+            ...(pki.trustedCaGenerations !== undefined || (pki.caGeneration ?? 1) === 1
+                ? { trustedCaGenerations: pki.trustedCaGenerations ?? [pki.caGeneration ?? DEFAULTS.pki.caGeneration] } : {}),
+        },
         gateways: (raw.gateways as Raw[]).map((gw) => ({
             name: gw.name,
             ips: Array.isArray(gw.ip) ? gw.ip : [gw.ip],

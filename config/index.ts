@@ -12,6 +12,7 @@ import { ConfigError, PROJECT } from "./errors";
 import { describeSchemaError } from "./messages";
 import { stackConfigSchema } from "./schema";
 import { coerceToSchema } from "./coerce";
+import { caMaterialProblems } from "../model/ca";
 import { renderDirectoryProblems } from "./program";
 import { misspeltProjectKeys, rawConfigFrom } from "./stackFile";
 
@@ -77,10 +78,21 @@ export function checkStackConfig(given: Record<string, unknown>, options: { base
     problems.push(...validateEdge(spec));
     // Rules that depend on which stack this is (no anonymous Kiali on a production stack).
     if (options.stack !== undefined) problems.push(...addonStackProblems(spec, options.stack));
+    problems.push(...broughtCaProblems(raw, spec));
     if (problems.length === 0) problems.push(...missingChartFiles(spec, options.baseDir));
     if (problems.length === 0) problems.push(...missingGatewayApiManifest(spec, options.baseDir));
     if (typeof raw.renderDirectory === "string") problems.push(...renderDirectoryProblems(raw.renderDirectory, options.baseDir));
     return { spec, problems };
+}
+
+/** Stands in for CA material that arrives later (a secret Output): checked when it arrives. */
+export const DEFERRED_SECRET = "(checked when it arrives)";
+
+/** Problems of bring-your-own CA material given in the config itself (never printed). */
+function broughtCaProblems(raw: Record<string, any>, spec: EdgeSpec): string[] {
+    const byo = raw.pki?.bringYourOwnCa;
+    if (!byo || byo.certificatePem === DEFERRED_SECRET || byo.privateKeyPem === DEFERRED_SECRET) return [];
+    return caMaterialProblems(byo.certificatePem, byo.privateKeyPem, { validityHours: spec.pki.validityHours });
 }
 
 /** Like {@link checkStackConfig}, but throws a ConfigError listing every problem. */
@@ -98,17 +110,19 @@ export function parseFlatConfig(all: Record<string, string>, project = PROJECT):
 }
 
 /**
- * The program's view of stack config: this project's keys, JSON-decoded, the CA key of
- * `pki.bringYourOwnCa` made a secret. A misspelt project prefix is a ConfigError; everything
- * else is checked by the Edge that receives these values.
+ * The program's view of stack config: this project's keys, JSON-decoded, scalars as the schema
+ * means them. Secret values arrive decrypted, as plain strings: check them as they are (messages
+ * never print them), then hand them on with {@link edgeArgsFromStackConfig}.
  */
 export function readStackConfig(all: Record<string, string>, project = PROJECT): Record<string, any> {
     const prefixProblems = misspeltProjectKeys(all, project);
     if (prefixProblems.length > 0) throw new ConfigError(prefixProblems);
-    const raw = coerceToSchema(stackConfigSchema, rawConfigFrom(all, project)) as Record<string, any>;
+    return coerceToSchema(stackConfigSchema, rawConfigFrom(all, project)) as Record<string, any>;
+}
+
+/** Checked stack config as Edge args: the CA key of `pki.bringYourOwnCa` made a secret, so no output or state shows it. */
+export function edgeArgsFromStackConfig(raw: Record<string, any>): Record<string, any> {
     const byo = raw.pki?.bringYourOwnCa;
-    if (byo && typeof byo === "object") {
-        raw.pki = { ...raw.pki, bringYourOwnCa: { ...byo, privateKeyPem: pulumi.secret(byo.privateKeyPem) } };
-    }
-    return raw;
+    if (!byo || typeof byo !== "object") return raw;
+    return { ...raw, pki: { ...raw.pki, bringYourOwnCa: { ...byo, privateKeyPem: pulumi.secret(byo.privateKeyPem) } } };
 }

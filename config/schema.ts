@@ -123,6 +123,14 @@ export const stackConfigSchema = {
                 keyAlgorithm: { enum: ["ECDSA-P256", "ECDSA-P384", "RSA-2048", "RSA-3072", "RSA-4096"] },
                 certificatePer: { enum: ["host", "gateway"] },
                 protect: { type: "boolean" },
+                caGeneration: { type: "integer", minimum: 1, maximum: 1000 },
+                trustedCaGenerations: {
+                    type: "array",
+                    minItems: 1,
+                    maxItems: 3,
+                    uniqueItems: true,
+                    items: { type: "integer", minimum: 1, maximum: 1000 },
+                },
                 bringYourOwnCa: {
                     type: "object",
                     additionalProperties: false,

@@ -59,6 +59,13 @@ export interface PkiSpec {
     protect: boolean;
     /** Sign with an existing CA instead of generating one (the material itself is passed separately, as secrets). */
     bringYourOwnCa: boolean;
+    /** Generation of the generated CA that signs the leaves (1 is the first CA; a rotation adds the next). */
+    caGeneration: number;
+    /**
+     * Generations of the generated CA that exist and that clients trust (the trust bundle); holds
+     * caGeneration. Absent only when a config left it out with a caGeneration above 1, which is refused.
+     */
+    trustedCaGenerations?: number[];
 }
 
 export type MatchKind = "exact" | "prefix";

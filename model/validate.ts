@@ -301,6 +301,22 @@ function checkPki(spec: EdgeSpec, problems: string[]): void {
     if (pki.validityHours > pki.caValidityHours) {
         problems.push(`pki.validityHours: ${pki.validityHours} exceeds pki.caValidityHours (${pki.caValidityHours}); a certificate cannot outlive the CA that signed it`);
     }
+    // A rotation of the generated CA: the signing generation must be one clients trust.
+    const trusted = pki.trustedCaGenerations ?? [pki.caGeneration ?? 1];
+    const generation = pki.caGeneration ?? 1;
+    if (pki.bringYourOwnCa && (generation !== 1 || trusted.length !== 1 || trusted[0] !== 1)) {
+        problems.push(`pki.caGeneration and pki.trustedCaGenerations rotate the CA the program generates; with pki.bringYourOwnCa, rotate by bringing the new CA (its certificate in pki.bringYourOwnCa.certificatePem); remove them`);
+    } else if (generation > 1 && pki.trustedCaGenerations === undefined) {
+        problems.push(`pki.caGeneration: ${generation} needs pki.trustedCaGenerations to say which CAs clients trust (without it the program cannot tell a rotation under way from a finished one): ${show([generation - 1, generation])} while clients move to CA ${generation}, then ${show([generation])}`);
+    } else if (!trusted.includes(generation)) {
+        problems.push(`pki.trustedCaGenerations: ${show(trusted)} does not hold pki.caGeneration (${generation}), so clients would not trust the CA that signs the leaves; add ${generation}: ${show([...trusted, generation].sort((a, b) => a - b))}`);
+    } else if (trusted.some((t) => t > generation + 1)) {
+        problems.push(`pki.trustedCaGenerations: ${show(trusted)} holds a generation more than one past pki.caGeneration (${generation}); a rotation adds the next one (${generation + 1}) only`);
+    }
+    const longest = Math.max(...trusted);
+    if (longest > 1 && pki.caCommonName.length + ` G${longest}`.length > 64) {
+        problems.push(`pki.caCommonName: ${show(pki.caCommonName)} is ${pki.caCommonName.length} characters, and CA generation ${longest} is named "<caCommonName> G${longest}", which must stay within 64; shorten it`);
+    }
 }
 
 /**

@@ -21,7 +21,7 @@ function companyCa(): { cert: string; key: string } {
     cert.publicKey = keys.publicKey;
     cert.serialNumber = "01";
     cert.validity.notBefore = new Date(Date.now() - 60_000);
-    cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+    cert.validity.notAfter = new Date(Date.now() + 2 * 365 * 86_400_000);
     const subject = [{ name: "commonName", value: "Shop Root CA" }];
     cert.setSubject(subject);
     cert.setIssuer(subject);

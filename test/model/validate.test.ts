@@ -97,9 +97,12 @@ describe("config: stack files", () => {
     });
 
     it("never prints the private key of a bring-your-own CA, even when its shape is wrong", () => {
-        const problems = problemsOf(dev((raw) => { raw.pki.bringYourOwnCa = { certificatePem: "x", privateKeyPem: 12345678 }; }));
+        const problems = problemsOf(dev((raw) => { raw.pki.bringYourOwnCa = { certificatePem: "x", privateKeyPem: { secret: "12345678" } }; }));
         assert.ok(problems.some((p) => /^pki\.bringYourOwnCa\.privateKeyPem: \(secret value\) is not valid/.test(p)), problems.join("\n"));
         assert.ok(!problems.join("\n").includes("12345678"));
+        const material = problemsOf(dev((raw) => { raw.pki.bringYourOwnCa = { certificatePem: "x", privateKeyPem: "12345678" }; }));
+        assert.match(material.join("\n"), /^pki\.bringYourOwnCa\.certificatePem: is not a PEM certificate/m);
+        assert.ok(!material.join("\n").includes("12345678"));
     });
 });
 
