@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFERRED_SECRET, checkStackConfig } from "../config";
 import { ConfigError, PROJECT } from "../config/errors";
@@ -118,6 +119,42 @@ export interface GatewayOutputs {
 
 const isKnown = (value: unknown): value is string => typeof value === "string";
 const PLACEHOLDER_IP = "0.0.0.0";
+
+/** The default Kubernetes provider (the stack's kubeconfig and context), as a key. */
+const DEFAULT_PROVIDER = Symbol("default kubernetes provider");
+
+/** Which Edge installed MetalLB and Istio with which Kubernetes provider, per program run (mock runs included). */
+const installed = new WeakMap<object, Map<unknown, string>>();
+
+/** The Kubernetes provider an Edge's resources would use: its `provider`/`providers` option, or the default one. */
+function kubernetesProviderOf(opts: pulumi.ComponentResourceOptions | undefined): unknown {
+    const isK8s = (p: unknown) => k8s.Provider.isInstance(p);
+    if (opts?.provider && isK8s(opts.provider)) return opts.provider;
+    const providers = opts?.providers;
+    if (Array.isArray(providers)) return providers.find(isK8s) ?? DEFAULT_PROVIDER;
+    if (providers && typeof providers === "object") return (providers as Record<string, unknown>).kubernetes ?? DEFAULT_PROVIDER;
+    return DEFAULT_PROVIDER;
+}
+
+/**
+ * Problems of a second Edge on one cluster: MetalLB's and Istio's charts install cluster-wide
+ * objects under fixed names (CRDs, cluster roles, webhook configurations), so one cluster holds
+ * one of each; a second Edge would fail on them half-way through `pulumi up`.
+ */
+function secondEdgeProblems(name: string, opts: pulumi.ComponentResourceOptions | undefined): string[] {
+    const monitor = pulumi.runtime.getMonitor() as object | undefined;
+    if (!monitor) return [];
+    const byProvider = installed.get(monitor) ?? new Map<unknown, string>();
+    installed.set(monitor, byProvider);
+    const provider = kubernetesProviderOf(opts);
+    const first = byProvider.get(provider);
+    if (first !== undefined) {
+        return [`Edge ${JSON.stringify(name)}: Edge ${JSON.stringify(first)} already installs MetalLB and Istio ${provider === DEFAULT_PROVIDER ? "with the default Kubernetes provider" : "with this Kubernetes provider"}, and a cluster holds one of each ` +
+            `(their CRDs, cluster roles and webhooks are cluster-wide); add ${JSON.stringify(name)}'s gateways to the gateways of ${JSON.stringify(first)}, or give it a k8s.Provider for another cluster`];
+    }
+    byProvider.set(provider, name);
+    return [];
+}
 
 /** Problems of a gateway's IPs as they resolved at deploy time: each one a string, one or two of them. */
 function resolvedIpProblems(resolved: unknown[], g: number): string[] {
@@ -260,6 +297,8 @@ export class Edge extends pulumi.ComponentResource {
     constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before anything is registered, this component included.
         const { spec, deferred, deferredValues } = checkArgs(name, args);
+        const twice = secondEdgeProblems(name, opts);
+        if (twice.length > 0) throw new ConfigError(twice, `args of Edge ${name}`);
         super(`${PACKAGE}:index:Edge`, name, {}, opts);
         const plan = planEdge(spec);
         this.plan = plan;

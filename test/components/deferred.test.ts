@@ -101,3 +101,30 @@ describe("Edge: values that must be known when the program runs", () => {
         assert.strictEqual(ev.resources.length, 0);
     });
 });
+
+describe("Edge: two in one program", () => {
+    it("refuses a second Edge on the same cluster before it registers anything, and allows one on another cluster", async () => {
+        const { Provider } = await import("@pulumi/kubernetes");
+        const ev = await evaluate(() => {
+            const first = new Edge("shop", devArgs());
+            let second: unknown;
+            try {
+                second = new Edge("blog", devArgs());
+            } catch (err) {
+                second = err;
+            }
+            const other = new Provider("other-cluster", { context: "kind-other" });
+            const third = new Edge("lab", devArgs(), { providers: [other] });
+            return { first, second, third };
+        });
+        const { second, third } = ev.result as { second: unknown; third: unknown };
+        assert.ok(second instanceof ConfigError);
+        assert.match((second as Error).message, /Edge "blog": Edge "shop" already installs MetalLB and Istio with the default Kubernetes provider, and a cluster holds one of each/);
+        assert.match((second as Error).message, /add "blog"'s gateways to the gateways of "shop", or give it a k8s\.Provider for another cluster/);
+        assert.ok(third instanceof Edge);
+        assert.ok(!ev.resources.some((r) => r.name.startsWith("blog")), "nothing of the refused Edge is registered");
+        // A new program run (here: new mocks) starts with no Edge.
+        const again = await evaluate(construct(devArgs()));
+        assert.ok(again.result instanceof Edge);
+    });
+});
