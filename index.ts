@@ -1,8 +1,7 @@
 // The Pulumi program: read the stack config, check the cluster, build the edge, export what people need.
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { runPreflight } from "./cluster/run";
-import { Edge, EdgeArgs } from "./components";
+import { Edge, EdgeArgs, kubernetesProvider } from "./components";
 import { edgeArgsFromStackConfig, parseStackConfig, programSettings, readStackConfig } from "./config";
 
 // Every problem of the config, as one plain message, before anything is registered.
@@ -13,7 +12,7 @@ if (settings.preflight) runPreflight(new pulumi.Config("kubernetes").get("contex
 
 // Render mode: every object goes to YAML files instead of the cluster.
 const providers = settings.renderDirectory
-    ? [new k8s.Provider("render", { renderYamlToDirectory: settings.renderDirectory })]
+    ? [kubernetesProvider("render", { renderYamlToDirectory: settings.renderDirectory })]
     : undefined;
 const edge = new Edge("edge", { ...(edgeArgsFromStackConfig(raw) as EdgeArgs), legacyNames: true }, { providers });
 

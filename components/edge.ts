@@ -16,6 +16,7 @@ import { SampleApps } from "./sampleApps";
 import { AddonsArgs, Observability } from "./observability";
 import { baseValuesProblems, gatewayValuesProblems, istiodValuesProblems, metallbValuesProblems } from "../model/valuesChecks";
 import { checkedWhenKnown, isKnownNow } from "./deferred";
+import { replacementWarnings } from "./kubernetesProvider";
 
 /** A route of a gateway: a path match sent to a Service. */
 export interface EdgeRouteArgs {
@@ -56,6 +57,8 @@ export interface EdgeArgs {
         pools: { name: string; addresses: string[]; autoAssign?: boolean }[];
         /** Helm values merged over the program's for the metallb chart. */
         values?: pulumi.Input<ExtraValues>;
+        /** Wait for MetalLB's webhook before creating the pools (default on); `image`: the kubectl image of that check. */
+        webhookCheck?: { enabled?: boolean; image?: string };
     };
     istio?: {
         version?: string;
@@ -95,6 +98,11 @@ export interface EdgeArgs {
     gatewayApi?: { crds?: { manage?: boolean; version?: string; repository?: string } };
     /** Observability addons (Prometheus, Grafana, Kiali, tracing), served on one gateway; all off by default. */
     addons?: AddonsArgs;
+    /**
+     * What deleting keeps (default: both): CRDs (deleting one deletes every object of its kind in the
+     * cluster) and `istio.meshNamespaces` (the applications' namespaces, with their workloads).
+     */
+    retainOnDelete?: { crds?: boolean; meshNamespaces?: boolean };
     /**
      * Keep the resources of stacks made by version 0.1 of this program, whose components sat at
      * the stack's root under the names metallb, istio, pki, samples and each gateway's name.
@@ -299,11 +307,13 @@ export class Edge extends pulumi.ComponentResource {
         const { spec, deferred, deferredValues } = checkArgs(name, args);
         const twice = secondEdgeProblems(name, opts);
         if (twice.length > 0) throw new ConfigError(twice, `args of Edge ${name}`);
+        const provider = kubernetesProviderOf(opts);
         super(`${PACKAGE}:index:Edge`, name, {}, opts);
         const plan = planEdge(spec);
         this.plan = plan;
         const subject = `args of Edge ${name}`;
         for (const warning of edgeWarnings(spec)) pulumi.log.warn(warning, this);
+        for (const warning of replacementWarnings(provider === DEFAULT_PROVIDER ? "default" : (provider as object))) pulumi.log.warn(warning, this);
 
         // IPs known only at deploy time get the same checks as config, when they are known: one
         // Output that every reader derives from, so that one mistake is reported once.
@@ -350,11 +360,15 @@ export class Edge extends pulumi.ComponentResource {
             namespace: spec.metallb.namespace,
             pools: plan.metallb.pools,
             values: metallbExtra,
+            retainCrds: plan.retainOnDelete.crds,
+            webhookCheck: spec.metallb.webhookCheck,
         }, child("metallb", "metallb:MetalLb"));
 
         // Before istiod, which reads them when it starts.
         if (plan.gatewayApi?.crds) {
-            this.gatewayApiCrds = new GatewayApiCrds(`${name}-gateway-api-crds`, { version: plan.gatewayApi.crds.version, repository: spec.gatewayApi!.crds.repository }, { parent: this });
+            this.gatewayApiCrds = new GatewayApiCrds(`${name}-gateway-api-crds`, {
+                version: plan.gatewayApi.crds.version, repository: spec.gatewayApi!.crds.repository, retainOnDelete: plan.retainOnDelete.crds,
+            }, { parent: this });
         }
 
         this.mesh = new IstioMesh(`${name}-istio`, {
@@ -365,6 +379,7 @@ export class Edge extends pulumi.ComponentResource {
             istiod: spec.istio.istiod,
             mtlsMode: spec.istio.mtlsMode,
             meshNamespaces: spec.istio.meshNamespaces,
+            retainMeshNamespaces: plan.retainOnDelete.meshNamespaces,
             ...(plan.gatewayApi ? { prerequisites: this.gatewayApiCrds ? [this.gatewayApiCrds] : [] } : {}),
             // The tracing provider (addons) and gateway-api mode's TLS minimum; the user's values go over them.
             istiodValues: plan.istio.programIstiodValues,

@@ -11,5 +11,6 @@ export * from "./gatewayApiCrds";
 export * from "./gatewayApiGateway";
 export * from "./sampleApps";
 export * from "./observability";
+export * from "./kubernetesProvider";
 export { ConfigError } from "../config/errors";
 export * from "../model";

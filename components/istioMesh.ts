@@ -25,6 +25,11 @@ export interface IstioMeshArgs {
     mtlsMode?: "STRICT" | "PERMISSIVE";
     /** Application namespaces to create, labelled for sidecar injection. */
     meshNamespaces?: string[];
+    /**
+     * Keep the application namespaces (and their workloads) when they leave the config or the stack
+     * is destroyed (default true): the stack made them, but the applications in them are not its own.
+     */
+    retainMeshNamespaces?: boolean;
     /** Helm values merged over the program's, per chart. */
     values?: { base?: pulumi.Input<ExtraValues>; istiod?: pulumi.Input<ExtraValues> };
     /** Installed before istiod, so that istiod finds them when it starts (the Gateway API CRDs). */
@@ -86,7 +91,7 @@ export class IstioMesh extends pulumi.ComponentResource {
 
         this.meshNamespaces = (args.meshNamespaces ?? []).map((ns) => new k8s.core.v1.Namespace(`${name}-mesh-${ns}`, {
             metadata: { name: ns, labels: { "istio-injection": "enabled" } },
-        }, { parent: this }));
+        }, { parent: this, retainOnDelete: args.retainMeshNamespaces ?? true }));
 
         this.registerOutputs({ namespace, gatewayNamespace });
     }

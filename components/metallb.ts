@@ -6,6 +6,7 @@ import { PACKAGE } from "../model/names";
 import type { ExtraValues } from "../model/types";
 import { parsePoolEntry } from "../model/validate";
 import { metallbValues } from "../model/values";
+import { KEEP_CRDS_SCRIPT, webhookCheckObjects } from "../model/lifecycle";
 import { chartArgs } from "./chart";
 import { plainConfigError } from "./deferred";
 
@@ -31,6 +32,16 @@ export interface MetalLbArgs {
     pools: MetalLbPoolArgs[];
     /** Helm values merged over the program's (maps merge, anything else replaces). */
     values?: pulumi.Input<ExtraValues>;
+    /**
+     * Keep MetalLB's CRDs when the chart goes (`pulumi destroy`): deleting a CRD deletes every object
+     * of its kind in the cluster (default true).
+     */
+    retainCrds?: boolean;
+    /**
+     * Before any pool, wait until MetalLB's webhook answers (a Job asking for a server-side dry run):
+     * its pods are ready before its webhook serves. Default on; `image` is the kubectl image it runs.
+     */
+    webhookCheck?: { enabled?: boolean; image?: string };
 }
 
 function poolProblems(name: string, addresses: string[], key: string): string[] {
@@ -51,6 +62,8 @@ export class MetalLb extends pulumi.ComponentResource {
     readonly l2Advertisement: k8s.apiextensions.CustomResource;
     /** What a LoadBalancer Service must wait for to be given an address. */
     readonly ready: pulumi.Resource[];
+    /** The Job that proves MetalLB's webhook answers (absent when the check is off). */
+    readonly webhookReady?: k8s.batch.v1.Job;
 
     constructor(name: string, args: MetalLbArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${PACKAGE}:metallb:MetalLb`, name, {}, opts);
@@ -75,12 +88,19 @@ export class MetalLb extends pulumi.ComponentResource {
         }, { parent: this });
 
         const values = pulumi.output(args.values ?? {}).apply((extra) => metallbValues(extra));
-        this.chart = new k8s.helm.v4.Chart(`${name}-chart`,
-            chartArgs("metallb", namespace, locateChart(repository, CHARTS.metallb.chart, version), values),
-            { parent: this, dependsOn: [this.namespace] });
+        this.chart = new k8s.helm.v4.Chart(`${name}-chart`, {
+            ...chartArgs("metallb", namespace, locateChart(repository, CHARTS.metallb.chart, version), values),
+            // Helm's "keep" on the CRDs: Chart v4 then retains them when the chart goes.
+            ...((args.retainCrds ?? true) ? { postRenderer: keepCrdsPostRenderer() } : {}),
+        }, { parent: this, dependsOn: [this.namespace] });
 
         // The chart's CRDs and its validating webhook must be ready before any pool is sent,
-        // or the API server answers "no matches for kind" or "failed calling webhook".
+        // or the API server answers "no matches for kind" or "failed calling webhook": the
+        // chart's pods are ready before its webhook serves, so a Job proves the webhook answers.
+        this.webhookReady = (args.webhookCheck?.enabled ?? true)
+            ? webhookCheck(`${name}-webhook-check`, namespace, args.webhookCheck?.image, { parent: this, dependsOn: [this.namespace] }, [this.chart])
+            : undefined;
+        const beforePools = this.webhookReady ? [this.chart, this.webhookReady] : [this.chart];
         this.pools = args.pools.map((pool, p) => new k8s.apiextensions.CustomResource(`${name}-pool-${pool.name}`, {
             apiVersion: "metallb.io/v1beta1",
             kind: "IPAddressPool",
@@ -93,16 +113,39 @@ export class MetalLb extends pulumi.ComponentResource {
                 }),
                 autoAssign: pool.autoAssign ?? true,
             },
-        }, { parent: this, dependsOn: [this.chart] }));
+        }, { parent: this, dependsOn: beforePools }));
 
         this.l2Advertisement = new k8s.apiextensions.CustomResource(`${name}-l2`, {
             apiVersion: "metallb.io/v1beta1",
             kind: "L2Advertisement",
             metadata: { name: "layer2", namespace },
             spec: { ipAddressPools: names },
-        }, { parent: this, dependsOn: [this.chart, ...this.pools] });
+        }, { parent: this, dependsOn: [...beforePools, ...this.pools] });
 
         this.ready = [...this.pools, this.l2Advertisement];
         this.registerOutputs({ namespace, pools: names });
     }
+}
+
+/** The charts' post-renderer that marks their CRDs "keep" (model/lifecycle.ts). */
+export function keepCrdsPostRenderer(): { command: string; args: string[] } {
+    return { command: process.execPath, args: ["-e", KEEP_CRDS_SCRIPT] };
+}
+
+/**
+ * The webhook check (model/lifecycle.ts): a ServiceAccount allowed one dry-run create, the probe
+ * object, and a Job that asks for it until MetalLB's webhook admits it.
+ */
+function webhookCheck(name: string, namespace: string, image: string | undefined, opts: pulumi.CustomResourceOptions, after: pulumi.Resource[]): k8s.batch.v1.Job {
+    const o = webhookCheckObjects(namespace, image);
+    const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, o.serviceAccount, opts);
+    const role = new k8s.rbac.v1.Role(`${name}-role`, o.role, opts);
+    // A binding may name a Role and a ServiceAccount that do not exist yet: no order among the three.
+    const binding = new k8s.rbac.v1.RoleBinding(`${name}-binding`, o.roleBinding, opts);
+    const probe = new k8s.core.v1.ConfigMap(`${name}-probe`, o.configMap, opts);
+    return new k8s.batch.v1.Job(`${name}-job`, o.job as k8s.batch.v1.JobArgs, {
+        ...opts,
+        // The check runs once the chart's pods are ready, with its permission and its probe in place.
+        dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), ...after, sa, role, binding, probe],
+    });
 }

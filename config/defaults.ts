@@ -1,6 +1,7 @@
 // Defaults for every optional key (the README's config reference lists the same values), and the
 // step that fills them in: schema-valid raw config in, the model's EdgeSpec out.
 import { CHARTS } from "../model/charts";
+import { RETAIN_DEFAULTS, WEBHOOK_CHECK } from "../model/lifecycle";
 import type { EdgeSpec, KeyAlgorithm } from "../model/types";
 import { withAddonDefaults } from "./addonsDefaults";
 import { withGatewayApiDefaults } from "./gatewayApiDefaults";
@@ -11,7 +12,9 @@ export const DEFAULTS = {
         repository: CHARTS.metallb.repository,
         namespace: "metallb-system",
         autoAssign: true,
+        webhookCheck: { enabled: true, image: WEBHOOK_CHECK.image as string },
     },
+    retainOnDelete: RETAIN_DEFAULTS,
     istio: {
         version: CHARTS.istiod.version,
         repository: CHARTS.istiod.repository,
@@ -64,6 +67,10 @@ export function withDefaults(raw: Raw): EdgeSpec {
                 autoAssign: pool.autoAssign ?? DEFAULTS.metallb.autoAssign,
             })),
             values: metallb.values ?? {},
+            webhookCheck: {
+                enabled: metallb.webhookCheck?.enabled ?? DEFAULTS.metallb.webhookCheck.enabled,
+                image: metallb.webhookCheck?.image ?? DEFAULTS.metallb.webhookCheck.image,
+            },
         },
         istio: {
             version: istio.version ?? DEFAULTS.istio.version,
@@ -121,6 +128,7 @@ export function withDefaults(raw: Raw): EdgeSpec {
             namespace: samples.namespace ?? DEFAULTS.samples.namespace,
         },
         addons: withAddonDefaults(raw.addons, istio.namespace ?? DEFAULTS.istio.namespace),
+        retainOnDelete: { ...DEFAULTS.retainOnDelete, ...(raw.retainOnDelete ?? {}) },
         ...withGatewayApiDefaults(raw),
     };
 }

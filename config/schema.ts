@@ -2,6 +2,7 @@
 // (model/validate.ts). Every object forbids unknown keys so that a typo fails with a clear message.
 // Each key's `description` is what the README's config reference says of it (a test holds them together).
 import { addonsSchema } from "./addonsSchema";
+import { metallbSchema } from "./metallbSchema";
 import { gatewayApiSchemaProperties } from "./gatewayApiSchema";
 
 const dnsLabel = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
@@ -53,40 +54,7 @@ export const stackConfigSchema = {
     additionalProperties: false,
     required: ["metallb", "gateways"],
     properties: {
-        metallb: {
-            type: "object",
-            additionalProperties: false,
-            required: ["pools"],
-            properties: {
-                version: chartVersion,
-                repository,
-                namespace,
-                values: extraValues,
-                pools: {
-                    type: "array",
-                    minItems: 1,
-                    items: {
-                        type: "object",
-                        additionalProperties: false,
-                        required: ["name", "addresses"],
-                        properties: {
-                            name: {
-                                type: "string",
-                                pattern: dnsLabel,
-                                maxLength: 63,
-                                description: "a lower-case DNS label such as \"ingress\"",
-                            },
-                            addresses: {
-                                type: "array",
-                                minItems: 1,
-                                items: { type: "string", minLength: 1 },
-                            },
-                            autoAssign: { type: "boolean" },
-                        },
-                    },
-                },
-            },
-        },
+        metallb: metallbSchema({ chartVersion, namespace, repository, extraValues, dnsLabel }),
         istio: {
             type: "object",
             additionalProperties: false,
@@ -226,6 +194,11 @@ export const stackConfigSchema = {
             description: "a folder to write every object to as YAML instead of applying it (render mode)",
         },
         preflight: { type: "boolean", description: "read the cluster before deploying and stop early on what breaks MetalLB" },
+        retainOnDelete: {
+            type: "object",
+            additionalProperties: false,
+            properties: { crds: { type: "boolean" }, meshNamespaces: { type: "boolean" } },
+        },
         samples: {
             oneOf: [
                 { type: "boolean" },

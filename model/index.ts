@@ -16,3 +16,4 @@ export * from "./preflight";
 export * from "./istiod";
 export * from "./valuesChecks";
 export * from "./versions";
+export * from "./lifecycle";

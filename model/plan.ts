@@ -9,6 +9,7 @@ import { routesByHost } from "./routes";
 import type { EdgeSpec, GatewaySpec, RouteSpec } from "./types";
 import { gatewayChartValues, istioBaseValues, istiodValues, mergeIstiodValues, metallbValues } from "./values";
 import { programIstiodValues } from "./istiod";
+import { RETAIN_DEFAULTS, RetainSpec } from "./lifecycle";
 import { AddonsPlan, addonHosts, planAddons, withAddonRoutes } from "./addons";
 import { GatewayApiPlan, planGatewayApi } from "./gatewayApi";
 
@@ -110,6 +111,8 @@ export interface EdgePlan {
     addons?: AddonsPlan;
     /** The Gateway API objects that build the gateways, when `api` is "gateway-api". */
     gatewayApi?: GatewayApiPlan;
+    /** What deleting keeps: CRDs, and the mesh namespaces with their workloads. */
+    retainOnDelete: RetainSpec;
 }
 
 /** Components at the top of an edge whose children a gateway component's names must not meet. */
@@ -312,6 +315,7 @@ export function planEdge(configured: EdgeSpec): EdgePlan {
         gateways,
         samples: spec.samples.enabled ? { namespace: spec.samples.namespace } : undefined,
         etcHosts: etcHostsLines(gateways.map((g) => g.spec)),
+        retainOnDelete: { ...RETAIN_DEFAULTS, ...(spec.retainOnDelete ?? {}) },
         ...(addons ? { addons } : {}),
         ...(gatewayApi ? { gatewayApi } : {}),
     };

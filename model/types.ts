@@ -27,6 +27,8 @@ export interface MetalLbSpec {
     pools: PoolSpec[];
     /** Extra values for the metallb chart. */
     values: ExtraValues;
+    /** Wait for MetalLB's webhook before the pools (a Job's server-side dry run); absent in older specs means on, default image. */
+    webhookCheck?: { enabled: boolean; image: string };
 }
 
 export interface IstioSpec {
@@ -119,6 +121,8 @@ export interface EdgeSpec {
     gatewayApi?: GatewayApiSpec;
     /** Observability addons; absent (as in specs made before they existed) means all off. */
     addons?: AddonsSpec;
+    /** What the stack keeps when it deletes; absent means the defaults (CRDs and mesh namespaces kept). */
+    retainOnDelete?: { crds: boolean; meshNamespaces: boolean };
 }
 
 export type AddonName = "prometheus" | "grafana" | "kiali" | "tracing";

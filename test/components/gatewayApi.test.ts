@@ -110,10 +110,12 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("installs the CRDs from the pinned release manifest before istiod, and creates Gateway API objects after them", () => {
-            const [manifest] = ev.ofType(GA.configFile);
-            assert.strictEqual(manifest.inputs.file, "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml");
-            // A dependency on the component is recorded as one on what it holds: the manifest.
-            const afterCrds = (r: RegisteredResource) => dependsOn(r, manifest) || dependsOn(r, ev.ofType(GA.crds)[0]);
+            const [component] = ev.ofType(GA.crds);
+            const crds = ev.ofType(GA.crd).filter((c) => c.parent === component.urn);
+            assert.deepStrictEqual(crds.map((c) => c.inputs.metadata.name).sort(), [
+                "backendtlspolicies", "gatewayclasses", "gateways", "grpcroutes", "httproutes", "listenersets", "referencegrants", "tlsroutes",
+            ].map((n) => `${n}.gateway.networking.k8s.io`));
+            const afterCrds = (r: RegisteredResource) => crds.every((c) => dependsOn(r, c));
             const istiod = ev.ofType(T.chart).find((c) => c.inputs.name === "istiod")!;
             assert.ok(afterCrds(istiod), "istiod after the CRDs");
             for (const object of ev.resources.filter((r) => r.type.startsWith("kubernetes:gateway.networking.k8s.io/"))) {
@@ -125,6 +127,17 @@ for (const stack of ["dev", "prod"]) {
                     assert.ok(grants.some((g) => route.dependencies.includes(g.urn)), `${route.name} after the grant of ${b.namespace}/${b.name}`);
                 }
             }
+        });
+
+        it("keeps the CRDs and the release's admission policy when they leave (retainOnDelete), under the names a 0.x ConfigFile gave them", () => {
+            const [component] = ev.ofType(GA.crds);
+            const objects = ev.resources.filter((r) => r.parent === component.urn);
+            assert.strictEqual(objects.length, 10, "8 CRDs, the ValidatingAdmissionPolicy and its binding");
+            for (const o of objects) assert.strictEqual(o.retainOnDelete, true, o.name);
+            // yaml/v2 named a ConfigFile's children "<ConfigFile name>:<object name>", as children of the ConfigFile.
+            const gateways = objects.find((o) => o.inputs.metadata.name === "gateways.gateway.networking.k8s.io")!;
+            assert.deepStrictEqual(gateways.aliases, ["urn:pulumi:test::istio-metallb-ingress::istio-metallb-ingress:index:Edge$istio-metallb-ingress:gatewayapi:GatewayApiCrds" +
+                "$kubernetes:yaml/v2:ConfigFile$kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition::edge-gateway-api-crds-manifest:gateways.gateway.networking.k8s.io"]);
         });
 
         it("grants every cross-namespace backend, and waits for the backend's namespace where the program creates it", () => {
@@ -171,13 +184,13 @@ describe("gateway-api mode: variants", () => {
             api: "gateway-api", gatewayApi: { crds: { manage: false } }, metallb: { pools: [{ name: "lb", addresses: ["10.0.0.0/30"] }] },
             gateways: [{ name: "edge", ip: "10.0.0.1", hosts: ["a.example.com"], routes: [{ name: "web", match: { prefix: "/" }, destination: { host: "web", port: 80 } }] }],
         }));
-        assert.deepStrictEqual([...ev.ofType(GA.configFile), ...ev.ofType(GA.crds)], []);
+        assert.deepStrictEqual([...ev.ofType(GA.crd), ...ev.ofType(GA.crds)], []);
         assert.strictEqual(ev.ofType(GA.gateway).length, 1);
         assert.strictEqual(ev.ofType(GA.httpRoute).length, 2);
         // Istio mode is untouched by gateway-api settings: its istiod values have no mesh TLS default.
         const istio = await evaluateStackEdge("dev");
         assert.strictEqual(istio.ofType(T.chart).find((c) => c.inputs.name === "istiod")!.inputs.values.meshConfig?.tlsDefaults, undefined);
-        assert.deepStrictEqual(istio.resources.filter((r) => r.type.includes("gateway.networking.k8s.io") || r.type === GA.configFile), []);
+        assert.deepStrictEqual(istio.resources.filter((r) => r.type.includes("gateway.networking.k8s.io") || r.type === GA.crd), []);
         assert.deepStrictEqual(stackConfig("dev").api, "istio");
     });
 });

@@ -11,7 +11,7 @@ export const GA = {
     httpRoute: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
     referenceGrant: "kubernetes:gateway.networking.k8s.io/v1beta1:ReferenceGrant",
     configMap: "kubernetes:core/v1:ConfigMap",
-    configFile: "kubernetes:yaml/v2:ConfigFile",
+    crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
     crds: "istio-metallb-ingress:gatewayapi:GatewayApiCrds",
     component: "istio-metallb-ingress:gatewayapi:GatewayApiGateway",
 };

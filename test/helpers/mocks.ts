@@ -14,6 +14,8 @@ export interface RegisteredResource {
     dependencies: string[];
     /** The `protect` resource option. */
     protect: boolean;
+    /** The `retainOnDelete` resource option (false when not set). */
+    retainOnDelete: boolean;
     /** The provider reference (`<urn>::<id>`) a custom resource is registered with, if explicit. */
     provider: string;
     /** Alias URNs the resource was registered with. */
@@ -24,6 +26,8 @@ export interface RegisteredResource {
 export interface Evaluation<T> {
     resources: RegisteredResource[];
     result: T;
+    /** What the program logged with pulumi.log.warn (kept here, not printed). */
+    warnings: string[];
     /** Resources of one type token, e.g. "kubernetes:networking.istio.io/v1:Gateway". */
     ofType(type: string): RegisteredResource[];
     byUrn(urn: string): RegisteredResource;
@@ -83,6 +87,7 @@ export async function evaluate<T>(build: () => T, stack = "test", provider: Prov
             parent: req.getParent(),
             dependencies: [...new Set([...req.getDependenciesList(), ...propertyDeps])],
             protect: req.getProtect(),
+            retainOnDelete: req.getRetainondelete?.() ?? false,
             provider: req.getProvider(),
             aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() ?? String(a)),
             inputs: {},
@@ -90,8 +95,17 @@ export async function evaluate<T>(build: () => T, stack = "test", provider: Prov
         return register(req, callback);
     };
 
-    const result = build();
-    await waitForRegistrations();
+    // Warnings are part of what a test may assert on, and stay out of the test output.
+    const warnings: string[] = [];
+    const warn = pulumi.log.warn;
+    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (message: string) => { warnings.push(message); };
+    let result: T;
+    try {
+        result = build();
+        await waitForRegistrations();
+    } finally {
+        (pulumi.log as { warn: typeof pulumi.log.warn }).warn = warn;
+    }
     for (const r of resources) {
         r.inputs = inputsByKey.get(`${r.type}::${r.name}`) ?? {};
     }
@@ -100,6 +114,7 @@ export async function evaluate<T>(build: () => T, stack = "test", provider: Prov
     return {
         resources,
         result,
+        warnings,
         ofType: (type) => resources.filter((r) => r.type === type),
         byUrn: (urn) => {
             const found = byUrn.get(urn);
