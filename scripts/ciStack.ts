@@ -8,7 +8,7 @@ import { parseAddressBlock } from "../config/ip";
 import { PROJECT, flatConfigFrom, parseStackConfig, rawConfigFrom } from "../config";
 
 /** Formats a 32-bit integer as dotted IPv4. */
-function ipv4(value: bigint): string {
+export function ipv4(value: bigint): string {
     return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join(".");
 }
 
@@ -30,28 +30,49 @@ export function metallbAddressesFor(subnet: string): { gatewayIps: [string, stri
     };
 }
 
+/** MetalLB addresses for a stack: one IP per gateway (a pool never auto-assigned), maybe a pool for other Services. */
+export interface StackAddresses {
+    gatewayIps: string[];
+    gatewayPool: string;
+    /** Absent when every address went to the gateways. */
+    servicePool?: string;
+}
+
+/**
+ * The dev stack's config (its gateways, hosts, routes, samples and addons) on other MetalLB
+ * addresses; validated with the program's own checks before it is returned. The addons come
+ * along unless `addons` is false; `extra` keys (other providers' config) are added as given.
+ */
+export function stackDocumentWith(devStackYaml: string, addresses: StackAddresses, api?: string, options: { addons?: boolean; extra?: Record<string, string> } = {}): { config: Record<string, unknown> } {
+    const doc = parse(devStackYaml) as { config: Record<string, any> };
+    const config = { ...doc.config };
+    const gateways = config[`${PROJECT}:gateways`] as any[];
+    if (gateways.length > addresses.gatewayIps.length) {
+        throw new Error(`the dev stack has ${gateways.length} gateways but only ${addresses.gatewayIps.length} gateway address(es) were given`);
+    }
+    config[`${PROJECT}:metallb`] = {
+        ...config[`${PROJECT}:metallb`],
+        pools: [
+            { name: "gateways", addresses: [addresses.gatewayPool], autoAssign: false },
+            ...(addresses.servicePool ? [{ name: "services", addresses: [addresses.servicePool] }] : []),
+        ],
+    };
+    config[`${PROJECT}:gateways`] = gateways.map((gw, i) => ({ ...gw, ip: addresses.gatewayIps[i] }));
+    config[`${PROJECT}:samples`] = true;
+    if (api) config[`${PROJECT}:api`] = api;
+    if (options.addons === false) delete config[`${PROJECT}:addons`];
+    Object.assign(config, options.extra ?? {});
+    // Fail here, with the program's own message, rather than in the middle of `pulumi up`.
+    parseStackConfig(rawConfigFrom(flatConfigFrom(config)));
+    return { config };
+}
+
 /**
  * The dev stack's config with the kind network's addresses; validated before it is returned. The
  * dev stack's observability addons come along (verify then checks them too) unless `addons` is false.
  */
 export function ciStackDocument(devStackYaml: string, subnet: string, api?: string, options: { addons?: boolean } = {}): { config: Record<string, unknown> } {
-    const doc = parse(devStackYaml) as { config: Record<string, any> };
-    const addresses = metallbAddressesFor(subnet);
-    const config = { ...doc.config };
-    config[`${PROJECT}:metallb`] = {
-        ...config[`${PROJECT}:metallb`],
-        pools: [
-            { name: "gateways", addresses: [addresses.gatewayPool], autoAssign: false },
-            { name: "services", addresses: [addresses.servicePool] },
-        ],
-    };
-    config[`${PROJECT}:gateways`] = (config[`${PROJECT}:gateways`] as any[]).map((gw, i) => ({ ...gw, ip: addresses.gatewayIps[i] }));
-    config[`${PROJECT}:samples`] = true;
-    if (api) config[`${PROJECT}:api`] = api;
-    if (options.addons === false) delete config[`${PROJECT}:addons`];
-    // Fail here, with the program's own message, rather than in the middle of `pulumi up`.
-    parseStackConfig(rawConfigFrom(flatConfigFrom(config)));
-    return { config };
+    return stackDocumentWith(devStackYaml, metallbAddressesFor(subnet), api, options);
 }
 
 if (require.main === module) {

@@ -5,13 +5,24 @@
 // IP of every other gateway (isolation); each observability addon's own page on its gateway (Grafana's
 // login, Kiali's UI, Prometheus' /-/ready, Jaeger's UI). Retries until a bounded deadline while
 // MetalLB and the gateways settle; prints a table; exits non-zero if anything fails.
+// Before the checks it says per gateway IP whether the address answers at all (and with
+// --router, which next hops a BGP router container has for it). With --via-docker <network> every
+// request goes through forwarding containers on that docker network (Docker Desktop).
+// Exit codes: 0 all passed, 1 some check failed, 2 usage or setup problem.
 import { execFileSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as tls from "tls";
 import { ADDON_PROBES } from "../model/addons";
 import type { AddonName } from "../model/types";
+import {
+    DEFAULT_FORWARD_IMAGE, Docker, DockerForwarders, Reachability, RouteCheck, SetupError, checkRoute, dockerCli, dockerProbe, hostPort,
+    reachabilityLine, routeLine, tcpProbe,
+} from "./verify-network";
+
+export { SetupError, hostPort } from "./verify-network";
 
 /** One host of a gateway as the stack outputs describe it. */
 export interface EndpointOutput {
@@ -38,6 +49,11 @@ export interface GatewayOutput {
 export interface EdgeStackOutputs {
     gateways: Record<string, GatewayOutput>;
     caCertificatePem: string;
+    /**
+     * PEM, one or more CA certificates (during a CA rotation the old and the new one). When present,
+     * these are trusted instead of `caCertificatePem`.
+     */
+    caTrustBundle?: string;
     /** Per observability addon that is on (absent in stacks without addons). */
     addons?: Record<string, AddonOutput>;
 }
@@ -59,6 +75,11 @@ export interface VerifyOptions {
     requestTimeoutMs: number;
     httpsPort: number;
     httpPort: number;
+    /**
+     * Where to connect for a gateway IP and port (default: there); the name is still sent as SNI
+     * and Host header. --via-docker points it at a local forwarder.
+     */
+    connect?: (ip: string, port: number) => { host: string; port: number };
 }
 
 export const DEFAULT_OPTIONS: VerifyOptions = { deadlineMs: 300_000, intervalMs: 5_000, requestTimeoutMs: 5_000, httpsPort: 443, httpPort: 80 };
@@ -114,9 +135,20 @@ export function addressesOf(gw: GatewayOutput): string[] {
     return ips.map((ip) => ip.replace(/^\[(.*)\]$/, "$1"));
 }
 
-/** `ip:port`, or `[ip]:port` for IPv6. */
-export function hostPort(ip: string, port: number): string {
-    return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+/** The CA certificates to trust, one PEM each: the bundle when the stack has one, else its CA. */
+export function trustedCertificates(outputs: EdgeStackOutputs): { pems: string[]; source: "caTrustBundle" | "caCertificatePem" } {
+    const source = typeof outputs.caTrustBundle === "string" && outputs.caTrustBundle.trim() !== "" ? "caTrustBundle" : "caCertificatePem";
+    const text = source === "caTrustBundle" ? outputs.caTrustBundle! : outputs.caCertificatePem;
+    const pems = (text ?? "").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (pems.length === 0) throw new SetupError(`the stack output ${source} holds no PEM certificate`);
+    pems.forEach((pem, i) => {
+        try {
+            new crypto.X509Certificate(pem);
+        } catch (err) {
+            throw new SetupError(`certificate ${i + 1} of the stack output ${source} does not parse: ${(err as Error).message}`);
+        }
+    });
+    return { pems: pems.map((p) => `${p}\n`), source };
 }
 
 function endpointsOf(gw: GatewayOutput): { host: string; probeHost: string; routed: boolean; path: string }[] {
@@ -162,15 +194,17 @@ export function planChecks(outputs: EdgeStackOutputs): Check[] {
     return checks;
 }
 
-function request(check: Check, ca: string, options: VerifyOptions): Promise<Attempt> {
+function request(check: Check, ca: string[], options: VerifyOptions): Promise<Attempt> {
     const started = process.hrtime.bigint();
     const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
     const secure = check.kind !== "redirect";
     return new Promise((resolve) => {
         let certificateExpires: string | undefined;
+        const port = secure ? options.httpsPort : options.httpPort;
+        const target = options.connect ? options.connect(check.targetIp, port) : { host: check.targetIp, port };
         const common = {
-            host: check.targetIp,
-            port: secure ? options.httpsPort : options.httpPort,
+            host: target.host,
+            port: target.port,
             path: check.path,
             method: "GET",
             headers: { host: check.probeHost, "user-agent": "istio-metallb-ingress-verify" },
@@ -261,6 +295,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Runs every check, retrying the unsettled ones until they pass, fail for good, or time runs out. */
 export async function verifyEdge(outputs: EdgeStackOutputs, options: VerifyOptions = DEFAULT_OPTIONS, log: (line: string) => void = () => undefined): Promise<CheckResult[]> {
     const checks = planChecks(outputs);
+    const { pems } = trustedCertificates(outputs);
     const results = new Map<Check, CheckResult>();
     const deadline = Date.now() + options.deadlineMs;
     for (let round = 1; ; round++) {
@@ -271,7 +306,7 @@ export async function verifyEdge(outputs: EdgeStackOutputs, options: VerifyOptio
         for (const kind of ["https", "redirect", "addon", "isolation"] as CheckKind[]) {
             await Promise.all(pending.filter((c) => c.kind === kind).map(async (check) => {
                 const targetUp = checks.some((c) => c.kind === "https" && c.gateway === check.targetGateway && c.targetIp === check.targetIp && results.get(c)?.passed);
-                const attempt = await request(check, outputs.caCertificatePem, options);
+                const attempt = await request(check, pems, options);
                 results.set(check, { check, attempts: (results.get(check)?.attempts ?? 0) + 1, ...judge(check, attempt, targetUp) });
             }));
         }
@@ -283,13 +318,14 @@ export async function verifyEdge(outputs: EdgeStackOutputs, options: VerifyOptio
     return checks.map((c) => results.get(c)!);
 }
 
-export function formatTable(results: CheckResult[], options: Pick<VerifyOptions, "httpsPort" | "httpPort"> = DEFAULT_OPTIONS): string {
+/** `via`: how the gateway IPs were reached, shown after each target (`via docker`). */
+export function formatTable(results: CheckResult[], options: Pick<VerifyOptions, "httpsPort" | "httpPort"> & { via?: string } = DEFAULT_OPTIONS): string {
     const rows = [["CHECK", "HOST", "GATEWAY", "TARGET", "RESULT", "STATUS", "LATENCY", "CERT EXPIRES", "DETAIL"]];
     for (const r of results) {
         const c = r.check;
         const port = c.kind === "redirect" ? options.httpPort : options.httpsPort;
         rows.push([
-            c.kind, c.probeHost === c.host ? c.host : `${c.host} (${c.probeHost})`, c.gateway, `${c.targetGateway} ${hostPort(c.targetIp, port)}`, r.passed ? "PASS" : "FAIL",
+            c.kind, c.probeHost === c.host ? c.host : `${c.host} (${c.probeHost})`, c.gateway, `${c.targetGateway} ${hostPort(c.targetIp, port)}${options.via ? ` via ${options.via}` : ""}`, r.passed ? "PASS" : "FAIL",
             r.status === undefined ? "-" : String(r.status), r.latencyMs === undefined ? "-" : `${r.latencyMs} ms`,
             r.certificateExpires ?? "-", r.detail,
         ]);
@@ -298,64 +334,208 @@ export function formatTable(results: CheckResult[], options: Pick<VerifyOptions,
     return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
 }
 
-function parseArgs(argv: string[]): { stack?: string; outputsFile?: string; options: VerifyOptions } {
-    const options = { ...DEFAULT_OPTIONS };
-    let stack: string | undefined;
-    let outputsFile: string | undefined;
+/** A wrong flag: said with the usage line (exit code 2). */
+export class UsageError extends SetupError {}
+
+export const USAGE = "usage: npm run verify -- [--stack NAME | --outputs FILE.json] [--via-docker NETWORK [--docker-image IMAGE]] [--router CONTAINER] "
+    + "[--timeout S] [--interval S] [--request-timeout S] [--https-port N] [--http-port N]";
+
+export interface VerifyArgs {
+    stack?: string;
+    outputsFile?: string;
+    options: VerifyOptions;
+    /** Reach the gateway IPs through forwarding containers on this docker network. */
+    viaDocker?: string;
+    dockerImage?: string;
+    /** A BGP router container whose routes to the gateway IPs are reported. */
+    router?: string;
+    help?: boolean;
+}
+
+export function parseArgs(argv: string[]): VerifyArgs {
+    const args: VerifyArgs = { options: { ...DEFAULT_OPTIONS } };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = () => {
             const v = argv[++i];
-            if (v === undefined) throw new Error(`${flag} needs a value`);
+            if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
             return v;
         };
         const seconds = () => {
             const n = Number(value());
-            if (!Number.isFinite(n) || n < 0) throw new Error(`${flag} needs a number of seconds`);
+            if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} needs a number of seconds`);
             return n * 1000;
         };
+        const port = () => {
+            const n = Number(value());
+            if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${flag} needs a port number (1-65535)`);
+            return n;
+        };
         switch (flag) {
-            case "--stack": case "-s": stack = value(); break;
-            case "--outputs": outputsFile = value(); break;
-            case "--timeout": options.deadlineMs = seconds(); break;
-            case "--interval": options.intervalMs = seconds(); break;
-            case "--request-timeout": options.requestTimeoutMs = seconds(); break;
-            case "--https-port": options.httpsPort = Number(value()); break;
-            case "--http-port": options.httpPort = Number(value()); break;
-            case "--help": case "-h":
-                console.log("usage: npm run verify -- [--stack NAME | --outputs FILE.json] [--timeout S] [--interval S] [--request-timeout S] [--https-port N] [--http-port N]");
-                process.exit(0);
-                break;
-            default: throw new Error(`unknown flag ${flag}; see --help`);
+            case "--stack": case "-s": args.stack = value(); break;
+            case "--outputs": args.outputsFile = value(); break;
+            case "--timeout": args.options.deadlineMs = seconds(); break;
+            case "--interval": args.options.intervalMs = seconds(); break;
+            case "--request-timeout": args.options.requestTimeoutMs = seconds(); break;
+            case "--https-port": args.options.httpsPort = port(); break;
+            case "--http-port": args.options.httpPort = port(); break;
+            case "--via-docker": args.viaDocker = value(); break;
+            case "--docker-image": args.dockerImage = value(); break;
+            case "--router": args.router = value(); break;
+            case "--help": case "-h": args.help = true; break;
+            default: throw new UsageError(`unknown flag ${flag}`);
         }
     }
-    return { stack, outputsFile, options };
+    if (args.dockerImage && !args.viaDocker) throw new UsageError("--docker-image only applies with --via-docker NETWORK");
+    if (args.stack && args.outputsFile) throw new UsageError("give --stack or --outputs, not both");
+    return args;
 }
 
-export function readOutputs(stack: string | undefined, outputsFile: string | undefined): EdgeStackOutputs {
-    const text = outputsFile
-        ? fs.readFileSync(outputsFile, "utf8")
-        : execFileSync("pulumi", ["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])], { encoding: "utf8" });
-    const outputs = JSON.parse(text) as EdgeStackOutputs;
-    if (!outputs.gateways || typeof outputs.caCertificatePem !== "string") {
-        throw new Error("the outputs have no gateways or caCertificatePem; are they this project's stack outputs?");
+/** Said when `pulumi` is not on PATH: what to do instead, in one line. */
+export function pulumiMissing(stack?: string): string {
+    return "the Pulumi CLI (pulumi) was not found on PATH: install it (https://www.pulumi.com/docs/install/), "
+        + "or pass a saved copy of the stack outputs with --outputs FILE.json (made with "
+        + `\`pulumi stack output --json --show-secrets=false${stack ? ` --stack ${stack}` : ""} > FILE.json\` on a machine that has the CLI)`;
+}
+
+export function readOutputs(stack: string | undefined, outputsFile: string | undefined, env: NodeJS.ProcessEnv = process.env): EdgeStackOutputs {
+    let text: string;
+    let source: string;
+    if (outputsFile) {
+        source = outputsFile;
+        try {
+            text = fs.readFileSync(outputsFile, "utf8");
+        } catch (err) {
+            throw new SetupError(`cannot read --outputs ${outputsFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+    } else {
+        const args = ["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])];
+        source = `pulumi ${args.join(" ")}`;
+        try {
+            text = execFileSync("pulumi", args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] });
+        } catch (err) {
+            const e = err as NodeJS.ErrnoException & { stderr?: string };
+            if (e.code === "ENOENT") throw new SetupError(pulumiMissing(stack));
+            throw new SetupError(`${source} failed: ${(e.stderr ?? "").trim().split("\n")[0] || e.message}`);
+        }
+    }
+    let outputs: EdgeStackOutputs;
+    try {
+        outputs = JSON.parse(text) as EdgeStackOutputs;
+    } catch (err) {
+        throw new SetupError(`${source} is not JSON (${(err as Error).message}); save the outputs with \`pulumi stack output --json\``);
+    }
+    const hasCa = typeof outputs?.caCertificatePem === "string" || typeof outputs?.caTrustBundle === "string";
+    if (!outputs || typeof outputs.gateways !== "object" || !outputs.gateways || !hasCa) {
+        throw new SetupError("the outputs have no gateways or no caCertificatePem/caTrustBundle; are they this project's stack outputs?");
     }
     return outputs;
 }
 
-export async function main(argv: string[]): Promise<number> {
-    const { stack, outputsFile, options } = parseArgs(argv);
-    const outputs = readOutputs(stack, outputsFile);
-    const results = await verifyEdge(outputs, options, (line) => console.error(line));
-    console.log(formatTable(results, options));
-    const failed = results.filter((r) => !r.passed).length;
-    console.log(`\nverify: ${results.length - failed} of ${results.length} checks passed${failed ? `, ${failed} FAILED` : ""}`);
-    return failed === 0 ? 0 : 1;
+/** Every gateway IP, with its gateway. */
+export function gatewayAddresses(outputs: EdgeStackOutputs): { gateway: string; ip: string }[] {
+    return Object.entries(outputs.gateways).flatMap(([gateway, gw]) => addressesOf(gw).map((ip) => ({ gateway, ip })));
+}
+
+/** What main talks to; tests replace them. */
+export interface VerifyDeps {
+    /** The environment of the pulumi and docker CLIs (PATH, VERIFY_DOCKER). */
+    env?: NodeJS.ProcessEnv;
+    out?: (line: string) => void;
+    err?: (line: string) => void;
+    /** Where ctrl-c arrives (default: this process). */
+    signals?: { on(event: "SIGINT" | "SIGTERM", listener: () => void): unknown; off(event: "SIGINT" | "SIGTERM", listener: () => void): unknown };
+    exit?: (code: number) => void;
+}
+
+/** The command; returns its exit code (0 passed, 1 failed), throws a SetupError for usage/setup problems. */
+export async function main(argv: string[], deps: VerifyDeps = {}): Promise<number> {
+    const out = deps.out ?? ((line: string) => console.log(line));
+    const err = deps.err ?? ((line: string) => console.error(line));
+    const env = deps.env ?? process.env;
+    const args = parseArgs(argv);
+    if (args.help) {
+        out(USAGE);
+        return 0;
+    }
+    const outputs = readOutputs(args.stack, args.outputsFile, env);
+    const trust = trustedCertificates(outputs);
+    if (trust.source === "caTrustBundle") err(`verify: trusting the ${trust.pems.length} CA certificate(s) of caTrustBundle`);
+    const options: VerifyOptions = { ...args.options };
+    const addresses = gatewayAddresses(outputs);
+    const docker: Docker | undefined = args.viaDocker || args.router ? dockerCli(env) : undefined;
+    const forwarders = args.viaDocker ? new DockerForwarders(docker!, args.viaDocker, args.dockerImage ?? DEFAULT_FORWARD_IMAGE) : undefined;
+    const signals = deps.signals ?? process;
+    const exit = deps.exit ?? ((code: number) => process.exit(code));
+    // ctrl-c must not leave forwarders running: removed synchronously, then out.
+    const onInt = () => { forwarders?.removeAllSync(); exit(130); };
+    const onTerm = () => { forwarders?.removeAllSync(); exit(143); };
+    if (forwarders) {
+        signals.on("SIGINT", onInt);
+        signals.on("SIGTERM", onTerm);
+    }
+    try {
+        if (forwarders) {
+            const ips = [...new Set(addresses.map((a) => a.ip))];
+            const ports = [...new Set([options.httpsPort, options.httpPort])];
+            err(`verify: reaching ${ips.length} gateway IP(s) through ${ips.length * ports.length} forwarding container(s) (${forwarders.image}) on the docker network ${forwarders.network}`);
+            await forwarders.start(ips, ports);
+            options.connect = forwarders.connect;
+        }
+        const probe = async (a: { gateway: string; ip: string }): Promise<Reachability> => {
+            const port = options.httpsPort;
+            const result = forwarders
+                ? await dockerProbe(docker!, forwarders.containerFor(a.ip, port)!, a.ip, port, options.requestTimeoutMs)
+                : await tcpProbe(a.ip, port, options.requestTimeoutMs);
+            return { ...a, port, ...result };
+        };
+        const route = (a: { gateway: string; ip: string }) => checkRoute(docker!, args.router!, a.gateway, a.ip);
+        const reachable = await Promise.all(addresses.map(probe));
+        for (const r of reachable) out(reachabilityLine(r, args.viaDocker));
+        let routes: RouteCheck[] = args.router ? await Promise.all(addresses.map(route)) : [];
+        for (const r of routes) out(routeLine(r));
+        out("");
+
+        const results = await verifyEdge(outputs, options, err);
+        out(formatTable(results, { ...options, via: forwarders ? "docker" : undefined }));
+
+        // What was wrong before the checks is asked again now that they had their time.
+        const failedIps = new Set(results.filter((r) => !r.passed).map((r) => r.check.targetIp));
+        const stillDown = (await Promise.all(reachable.filter((r) => r.outcome !== "answers" && failedIps.has(r.ip)).map(probe))).filter((r) => r.outcome !== "answers");
+        const routesBefore = routes;
+        routes = await Promise.all(routes.map((r) => (r.passed ? r : route(r))));
+        const missingRoutes = routes.filter((r) => !r.passed);
+        const recovered = routes.filter((r, i) => r.passed && !routesBefore[i].passed);
+        if (stillDown.length > 0 || missingRoutes.length > 0 || recovered.length > 0) {
+            out("\nafter the checks:");
+            for (const r of stillDown) out(reachabilityLine(r, args.viaDocker));
+            for (const r of [...recovered, ...missingRoutes]) out(routeLine(r));
+        }
+
+        const total = results.length + routes.length;
+        const failed = results.filter((r) => !r.passed).length + missingRoutes.length;
+        out(`\nverify: ${total - failed} of ${total} checks passed${failed ? `, ${failed} FAILED` : ""}`);
+        return failed === 0 ? 0 : 1;
+    } finally {
+        if (forwarders) {
+            signals.off("SIGINT", onInt);
+            signals.off("SIGTERM", onTerm);
+            await forwarders.removeAll();
+        }
+    }
+}
+
+/** main, with usage and setup problems said in one line (plus the usage for a wrong flag) and exit code 2. */
+export async function cli(argv: string[], deps: VerifyDeps = {}): Promise<number> {
+    try {
+        return await main(argv, deps);
+    } catch (error) {
+        const say = deps.err ?? ((line: string) => console.error(line));
+        say(`verify: ${(error as Error).message}${error instanceof UsageError ? `\n${USAGE}` : ""}`);
+        return 2;
+    }
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-        console.error(`verify: ${(err as Error).message}`);
-        process.exit(2);
-    });
+    cli(process.argv.slice(2)).then((code) => process.exit(code));
 }

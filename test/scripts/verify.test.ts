@@ -1,12 +1,17 @@
 import * as assert from "assert";
 import * as crypto from "crypto";
+import { EventEmitter } from "events";
+import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as net from "net";
 import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
 import * as tls from "tls";
 import * as forge from "node-forge";
-import { CheckResult, EdgeStackOutputs, VerifyOptions, formatTable, planChecks, verifyEdge } from "../../scripts/verify";
+import { CheckResult, EdgeStackOutputs, VerifyDeps, VerifyOptions, cli, formatTable, planChecks, trustedCertificates, verifyEdge } from "../../scripts/verify";
+import { DEFAULT_FORWARD_IMAGE, forwarderRunArgs, nextHops, publishedPort, reachabilityLine, routeCommand } from "../../scripts/verify-network";
 
 // A CA and certificates made here, and local HTTPS servers on loopback addresses standing in for
 // the gateways. No cluster, no network beyond 127.0.0.0/8 and ::1.
@@ -448,5 +453,261 @@ describe("npm run verify (against local stand-in gateways on loopback)", functio
         const broken = await run([leaky, secondary], { deadlineMs: 300 }, {}, edge);
         assert.deepStrictEqual(failures(broken).sort(), ["addon grafana.test@secondary", "isolation grafana.test@primary"]);
         assert.match(resultOf(broken, "addon", "grafana.test", "secondary").detail, /expected HTTP 200 from \/login with "Grafana", got HTTP 200 without it/);
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The command itself: flags, outputs, the Pulumi CLI missing, docker forwarding and routes, with a
+// stand-in `docker` ($VERIFY_DOCKER): `run` starts a detached node TCP proxy from a free loopback
+// port to the `tcp-connect:` target, `port` prints that port, `rm -f` kills it, `ps` lists by label,
+// `exec <c> ip route show <ip>` prints $FAKE_ROUTES[ip], `exec <c> socat … tcp-connect:<t>,…`
+// connects to the target. Every call is logged to calls.log, every removal to removed.log.
+
+/** Whether a process runs (a zombie no one reaped yet counts as gone). */
+function processAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+    } catch {
+        return false;
+    }
+    try {
+        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+        return true;
+    }
+}
+
+const PROXY = `
+const net = require("net"), fs = require("fs");
+const [host, port, file] = process.argv.slice(1);
+const server = net.createServer((client) => {
+    const upstream = net.connect(Number(port), host);
+    client.pipe(upstream).pipe(client);
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+});
+server.listen(0, "127.0.0.1", () => { fs.writeFileSync(file + ".tmp", String(server.address().port)); fs.renameSync(file + ".tmp", file); });
+setTimeout(() => process.exit(0), 20000); // never outlives a broken test for long
+`;
+
+// bash, not node: it starts in milliseconds; only the proxies are node.
+const FAKE_DOCKER = `#!/usr/bin/env bash
+state="$FAKE_DOCKER_STATE"
+echo "$*" >> "$state/calls.log"
+last="\${@: -1}"
+# The docker network's addresses, as the stand-in gateways on loopback answer them: FAKE_NETWORK="ip=loopback …".
+target() {
+    local a="\${1#tcp-connect:}"; a="\${a%%,*}"; port="\${a##*:}"; host="\${a%:*}"; host="\${host#[}"; host="\${host%]}"
+    for pair in \${FAKE_NETWORK:-}; do [ "\${pair%%=*}" = "$host" ] && host="\${pair#*=}"; done
+}
+case "$1" in
+run)
+    args=("$@")
+    for ((i = 0; i < \${#args[@]}; i++)); do
+        case "\${args[i]}" in -p) published="\${args[i+1]##*:}" ;; --label) label="\${args[i+1]}" ;; --network) network="\${args[i+1]}" ;; esac
+    done
+    target "$last"
+    if [ "$host" = "\${FAKE_FAIL_RUN:-}" ]; then echo "docker: Error response from daemon: network $network not found." >&2; exit 125; fi
+    id="fake$$"
+    "$FAKE_NODE" -e "$FAKE_PROXY" "$host" "$port" "$state/$id.port" </dev/null >/dev/null 2>&1 &
+    echo $! > "$state/$id.pid"; echo "$published" > "$state/$id.published"; echo "$label" > "$state/$id.label"
+    for _ in $(seq 300); do [ -s "$state/$id.port" ] && break; sleep 0.01; done
+    [ -s "$state/$id.port" ] || { echo "proxy did not start" >&2; exit 1; }
+    echo "$id" ;;
+port)
+    [ "$3" = "$(cat "$state/$2.published")/tcp" ] || { echo "Error: No public port '$3' published for $2" >&2; exit 1; }
+    echo "127.0.0.1:$(cat "$state/$2.port")" ;;
+rm)
+    shift
+    for id in "$@"; do
+        [ "$id" = -f ] || [ ! -f "$state/$id.pid" ] && continue
+        kill -9 "$(cat "$state/$id.pid")" 2>/dev/null; rm -f "$state/$id.pid"; echo "$id" >> "$state/removed.log"
+    done ;;
+ps)
+    label="\${last#label=}"
+    for f in "$state"/*.label; do id="$(basename "$f" .label)"; [ -f "$state/$id.pid" ] && [ "$(cat "$f")" = "$label" ] && echo "$id"; done; true ;;
+exec)
+    if [ "$3" = ip ]; then
+        [ -f "$state/routes/$last" ] || { echo "Error response from daemon: No such container: $2" >&2; exit 1; }
+        cat "$state/routes/$last"
+    elif [ "$3" = socat ]; then
+        target "$last"
+        (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null || { echo "socat[7] E connect(5, AF=2 $host:$port, 16): Connection refused" >&2; exit 1; }
+    fi ;;
+*) echo "fake docker: unknown command $*" >&2; exit 1 ;;
+esac
+`;
+
+interface FakeDocker { env: NodeJS.ProcessEnv; calls: () => string[][]; removed: () => string[]; live: () => { id: string; pid: number }[]; dir: string }
+
+/** Every stand-in docker made, removed (and its proxies killed) after the tests, also when one failed. */
+const fakeDockers: FakeDocker[] = [];
+
+function fakeDocker(routes: Record<string, string> = {}): FakeDocker {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-docker-"));
+    const bin = path.join(dir, "docker");
+    fs.writeFileSync(bin, FAKE_DOCKER, { mode: 0o755 });
+    fs.mkdirSync(path.join(dir, "routes"));
+    for (const [ip, text] of Object.entries(routes)) fs.writeFileSync(path.join(dir, "routes", ip), text);
+    const read = (name: string) => (fs.existsSync(path.join(dir, name)) ? fs.readFileSync(path.join(dir, name), "utf8").trim().split("\n").filter(Boolean) : []);
+    const docker: FakeDocker = {
+        dir,
+        env: { ...process.env, VERIFY_DOCKER: bin, FAKE_DOCKER_STATE: dir, FAKE_NODE: process.execPath, FAKE_PROXY: PROXY },
+        calls: () => read("calls.log").map((line) => line.split(" ")),
+        removed: () => read("removed.log"),
+        live: () => (fs.existsSync(dir) ? fs.readdirSync(dir) : []).filter((f) => f.endsWith(".pid")).map((f) => ({ id: f.replace(/\.pid$/, ""), pid: Number(fs.readFileSync(path.join(dir, f), "utf8")) })),
+    };
+    fakeDockers.push(docker);
+    return docker;
+}
+
+/** Runs the command against stand-in gateways; the outputs go through a file, as `--outputs` takes them. */
+async function runCli(gateways: FakeGateway[], flags: string[], env: NodeJS.ProcessEnv = process.env, edge: EdgeStackOutputs = outputs, deps: Partial<VerifyDeps> = {}): Promise<{ code: number; out: string[]; err: string[]; ports: { httpsPort: number; httpPort: number } }> {
+    const gatewaysUp = await startGateways(gateways);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "verify-outputs-")), "outputs.json");
+    fs.writeFileSync(file, JSON.stringify(edge));
+    const out: string[] = [];
+    const err: string[] = [];
+    try {
+        const code = await cli(["--outputs", file, "--https-port", String(gatewaysUp.httpsPort), "--http-port", String(gatewaysUp.httpPort),
+            "--timeout", "0.4", "--interval", "0.1", "--request-timeout", "1", ...flags], { env, out: (l) => out.push(...l.split("\n")), err: (l) => err.push(...l.split("\n")), ...deps });
+        return { code, out, err, ports: gatewaysUp };
+    } finally {
+        await gatewaysUp.stop();
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+}
+
+describe("npm run verify: the command (CA bundle, no Pulumi CLI, --via-docker, reachability, --router)", function () {
+    this.timeout(15000);
+    after(() => {
+        for (const docker of fakeDockers.splice(0)) {
+            for (const { pid } of docker.live()) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+            fs.rmSync(docker.dir, { recursive: true, force: true });
+        }
+    });
+
+    it("trusts every CA of caTrustBundle, and only those, when the stack exports one", async () => {
+        // During a rotation: the stack's CA is still the old one, secondary already serves a certificate of the new one.
+        const rotating: EdgeStackOutputs = { ...outputs, caCertificatePem: ca.pem, caTrustBundle: `${ca.pem}\n${otherCa.pem}` };
+        const gateways = healthy();
+        gateways[1].certificates["s.test"] = leaf("s.test", otherCa);
+        assert.deepStrictEqual(trustedCertificates(rotating).pems.length, 2);
+        const results = await run(gateways, {}, {}, rotating);
+        assert.deepStrictEqual(failures(results), [], "the new CA is trusted through the bundle");
+        // The bundle replaces caCertificatePem: with only the new CA in it, the old CA's certificates fail.
+        const onlyNew = await run(gateways, { deadlineMs: 200 }, {}, { ...outputs, caCertificatePem: ca.pem, caTrustBundle: otherCa.pem });
+        assert.deepStrictEqual(failures(onlyNew).filter((f) => f.startsWith("https")), ["https a.test@primary", "https alt.test@primary"]);
+        assert.throws(() => trustedCertificates({ ...outputs, caTrustBundle: "not a certificate" }), /caTrustBundle holds no PEM certificate/);
+    });
+
+    it("without the Pulumi CLI says in one line what to do instead, exit code 2", async () => {
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-pulumi-"));
+        const err: string[] = [];
+        const code = await cli(["--stack", "dev"], { env: { PATH: empty }, out: () => undefined, err: (l) => err.push(l) });
+        fs.rmSync(empty, { recursive: true, force: true });
+        assert.strictEqual(code, 2);
+        assert.strictEqual(err.length, 1);
+        assert.strictEqual(err[0].split("\n").length, 1, err[0]);
+        assert.match(err[0], /^verify: the Pulumi CLI \(pulumi\) was not found on PATH: install it \(https:\/\/www\.pulumi\.com\/docs\/install\/\), or pass a saved copy of the stack outputs with --outputs FILE\.json/);
+        assert.ok(err[0].includes("`pulumi stack output --json --show-secrets=false --stack dev > FILE.json`"), err[0]);
+        assert.doesNotMatch(err[0], /ENOENT/);
+        const usage: string[] = [];
+        assert.strictEqual(await cli(["--via-docker"], { err: (l) => usage.push(l) }), 2);
+        assert.match(usage[0], /^verify: --via-docker needs a value\nusage: npm run verify -- /);
+    });
+
+    it("--via-docker: one forwarder per gateway IP and port, checks through them, the gateway IP in the table, every container removed", async () => {
+        // The gateway IPs (TEST-NET-1) answer only inside the stand-in docker network, there from the loopback stand-ins.
+        const [inPrimary, inSecondary] = ["192.0.2.10", "192.0.2.11"];
+        const docker = fakeDocker();
+        const onNetwork: EdgeStackOutputs = {
+            ...outputs,
+            gateways: { primary: { ...outputs.gateways.primary, ip: inPrimary, ips: [inPrimary] }, secondary: { ...outputs.gateways.secondary, ip: inSecondary, ips: [inSecondary] } },
+        };
+        const env = { ...docker.env, FAKE_NETWORK: `${inPrimary}=${PRIMARY} ${inSecondary}=${SECONDARY}` };
+        const { code, out, ports } = await runCli(healthy(), ["--via-docker", "kind"], env, onNetwork);
+        assert.strictEqual(code, 0, out.join("\n"));
+        const runs = docker.calls().filter((c) => c[0] === "run");
+        const expected = [inPrimary, inSecondary].flatMap((ip) => [ports.httpsPort, ports.httpPort].map((port) =>
+            ["run", "-d", "--rm", "--network", "kind", "--label", `istio-metallb-ingress.verify=${process.pid}`, "-p", `127.0.0.1::${port}`, DEFAULT_FORWARD_IMAGE, `tcp-listen:${port},fork,reuseaddr`, `tcp-connect:${ip}:${port}`]));
+        assert.deepStrictEqual(runs.map((r) => r.join(" ")).sort(), expected.map((r) => r.join(" ")).sort());
+        assert.ok(out.some((l) => new RegExp(`^https\\s+a\\.test\\s+primary\\s+primary 192\\.0\\.2\\.10:${ports.httpsPort} via docker\\s+PASS\\s+200`).test(l)), out.join("\n"));
+        assert.ok(out.some((l) => new RegExp(`^redirect\\s+s\\.test\\s+secondary\\s+secondary 192\\.0\\.2\\.11:${ports.httpPort} via docker\\s+PASS\\s+301`).test(l)), out.join("\n"));
+        assert.ok(out.some((l) => /^isolation\s+s\.test\s+secondary\s+primary 192\.0\.2\.10:\d+ via docker\s+PASS\s+-\s+\d+ ms\s+-\s+refused:/.test(l)), out.join("\n"));
+        // Reachability first, from inside the docker network, one line per gateway IP.
+        assert.match(out[0], new RegExp(`^reachable  primary  192\\.0\\.2\\.10: answers on port ${ports.httpsPort} via docker network kind \\(\\d+ ms\\)$`));
+        assert.match(out[1], /^reachable  secondary  192\.0\.2\.11: answers on port \d+ via docker network kind/);
+        assert.ok(docker.calls().some((c) => c[0] === "exec" && c[2] === "socat" && c.at(-1) === `tcp-connect:192.0.2.10:${ports.httpsPort},connect-timeout=1`), JSON.stringify(docker.calls()));
+        assert.strictEqual(out.at(-1), "verify: 9 of 9 checks passed");
+        assert.deepStrictEqual(docker.live(), [], "no container left");
+        assert.strictEqual(docker.removed().length, 4);
+    });
+
+    it("--via-docker removes its containers on ctrl-c, before exiting, and when docker run fails", async () => {
+        const docker = fakeDocker();
+        const signals = new EventEmitter();
+        const exits: { code: number; live: number }[] = [];
+        const deps = { signals: signals as VerifyDeps["signals"], exit: (code: number) => void exits.push({ code, live: docker.live().length }) };
+        // ctrl-c once the forwarders are up (the reachability lines are printed): the stand-ins are gone before exit.
+        let pids: number[] = [];
+        const out = (line: string) => {
+            if (line.startsWith("reachable") && pids.length === 0) {
+                pids = docker.live().map((c) => c.pid);
+                signals.emit("SIGINT");
+            }
+        };
+        const onlyPrimary = { ...outputs, gateways: { primary: outputs.gateways.primary } };
+        await runCli([healthy()[0]], ["--via-docker", "kind", "--timeout", "0"], docker.env, onlyPrimary, { ...deps, out });
+        assert.strictEqual(pids.length, 2);
+        assert.deepStrictEqual(exits, [{ code: 130, live: 0 }]);
+        assert.ok(pids.every((pid) => !processAlive(pid)));
+        assert.strictEqual(signals.listenerCount("SIGINT"), 0, "handlers removed afterwards");
+
+        // A forwarder that cannot start: a setup error, and the ones that did start are removed.
+        const broken = fakeDocker();
+        const failing = await runCli(healthy(), ["--via-docker", "nope"], { ...broken.env, FAKE_FAIL_RUN: SECONDARY });
+        assert.strictEqual(failing.code, 2);
+        assert.match(failing.err.join("\n"), /^verify: --via-docker nope: docker run of the forwarder to 127\.0\.0\.3:\d+ failed: docker: Error response from daemon: network nope not found\. \(is nope a docker network\? see `docker network ls`\)$/m);
+        assert.deepStrictEqual(broken.live(), []);
+        assert.strictEqual(broken.removed().length, 2, "the two forwarders to primary that did start");
+        const missing = await runCli(healthy(), ["--via-docker", "kind"], { ...broken.env, VERIFY_DOCKER: path.join(broken.dir, "missing-docker") });
+        assert.strictEqual(missing.code, 2);
+        assert.match(missing.err.join("\n"), /verify: the docker CLI \(.*missing-docker\) was not found on PATH; --via-docker and --router need it/);
+        const err: string[] = [];
+        assert.strictEqual(await cli(["--outputs", "/nonexistent.json"], { err: (l) => err.push(l) }), 2);
+        assert.deepStrictEqual(err, ["verify: cannot read --outputs /nonexistent.json: ENOENT"]);
+    });
+
+    it("--router: reports the router's next hops per gateway IP, and fails a gateway it has no route to", async () => {
+        const docker = fakeDocker({
+            [PRIMARY]: `${PRIMARY} nhid 18 proto bgp metric 20 \n\tnexthop via 172.18.0.2 dev eth0 weight 1 \n\tnexthop via 172.18.0.3 dev eth0 weight 1 \n`,
+            [SECONDARY]: "",
+        });
+        // Secondary is not up either: its address refuses, and that is said before the checks.
+        const { code, out } = await runCli([healthy()[0]], ["--router", "frr", "--timeout", "0.1"], docker.env);
+        assert.strictEqual(code, 1);
+        assert.ok(docker.calls().some((c) => c.join(" ") === `exec frr ip route show ${PRIMARY}`));
+        const table = out.findIndex((l) => l.startsWith("CHECK"));
+        const before = out.slice(0, table);
+        assert.ok(before.includes(`route      primary  ${PRIMARY}: PASS  nexthop via 172.18.0.2, 172.18.0.3 (router frr)`), before.join("\n"));
+        const noRoute = `route      secondary  ${SECONDARY}: FAIL  router frr has no route to ${SECONDARY} (is the BGP session up? docker exec frr vtysh -c "show bgp summary")`;
+        assert.ok(before.includes(noRoute), before.join("\n"));
+        assert.ok(before.some((l) => /^reachable  primary  127\.0\.0\.2: answers on port \d+ \(\d+ ms\)$/.test(l)), before.join("\n"));
+        assert.ok(before.some((l) => /^reachable  secondary  127\.0\.0\.3: connection refused on port \d+ \(is the gateway's Service up, with ready pods\? or does a firewall on the way refuse it\?\)$/.test(l)), before.join("\n"));
+        // Asked again after the checks, and counted: 9 checks + 2 routes, 4 + 1 failed.
+        assert.ok(out.slice(table).includes(noRoute));
+        assert.strictEqual(out.at(-1), "verify: 6 of 11 checks passed, 5 FAILED");
+    });
+
+    it("says what a silent address means, and asks the router with ip -6 for IPv6", () => {
+        assert.strictEqual(reachabilityLine({ gateway: "primary", ip: "192.168.49.240", port: 443, outcome: "no answer", reason: "ETIMEDOUT" }),
+            "reachable  primary  192.168.49.240: no answer (is the MetalLB address reachable from this machine? On Docker Desktop use --via-docker kind, or --via-docker minikube) [ETIMEDOUT]");
+        assert.match(reachabilityLine({ gateway: "p", ip: "172.18.255.200", port: 443, outcome: "no answer" }, "kind"), /no answer via docker network kind \(is 172\.18\.255\.200 an address of the docker network kind\?/);
+        assert.deepStrictEqual(routeCommand("frr", "fd00:10::240"), ["exec", "frr", "ip", "-6", "route", "show", "fd00:10::240"]);
+        assert.deepStrictEqual(routeCommand("frr", "10.0.0.1"), ["exec", "frr", "ip", "route", "show", "10.0.0.1"]);
+        assert.deepStrictEqual(nextHops("10.0.0.1 nhid 7 via 172.18.0.4 dev eth0 proto bgp metric 20"), ["172.18.0.4"]);
+        assert.deepStrictEqual(forwarderRunArgs("kind", "img", "fd00::5", 443, "l=1").slice(-2), ["tcp-listen:443,fork,reuseaddr", "tcp-connect:[fd00::5]:443"]);
+        assert.strictEqual(publishedPort("127.0.0.1:49153\n"), 49153);
     });
 });
