@@ -16,6 +16,8 @@ export const KEEP_ANNOTATION = "helm.sh/resource-policy";
  * post-renderer, in a `node -e` of its own (see {@link KEEP_CRDS_SCRIPT}).
  */
 export function keepCrds(manifests: string): string {
+    // Spelled out here, not taken from KEEP_ANNOTATION: the function runs on its own as the post-renderer.
+    const keep = "helm.sh/resource-policy: keep";
     return manifests.split(/^(?=---[ \t]*$)/m).map((doc) => {
         if (!/^kind:[ \t]*CustomResourceDefinition[ \t]*$/m.test(doc) || /helm\.sh\/resource-policy/.test(doc)) return doc;
         const lines = doc.split("\n");
@@ -32,7 +34,7 @@ export function keepCrds(manifests: string): string {
         if (annotations >= 0 && /:[ \t]*\{\}[ \t]*$/.test(lines[annotations])) {
             lines[annotations] = `${indent}annotations:`;
         }
-        const entry = `${indent}${indent}${KEEP_ANNOTATION}: keep`;
+        const entry = `${indent}${indent}${keep}`;
         if (annotations >= 0) lines.splice(annotations + 1, 0, entry);
         else lines.splice(meta + 1, 0, `${indent}annotations:`, entry);
         return lines.join("\n");
@@ -46,7 +48,7 @@ export function keepCrds(manifests: string): string {
  * so what the tests call is what runs.
  */
 export const KEEP_CRDS_SCRIPT =
-    `const keepCrds = ${keepCrds.toString().replace(/\bKEEP_ANNOTATION\b/g, JSON.stringify(KEEP_ANNOTATION))};\n` +
+    `const keepCrds = ${keepCrds.toString()};\n` +
     "let input = \"\";\nprocess.stdin.setEncoding(\"utf8\");\nprocess.stdin.on(\"data\", (d) => { input += d; });\n" +
     "process.stdin.on(\"end\", () => process.stdout.write(keepCrds(input)));\n";
 

@@ -1,6 +1,7 @@
 // From the program's registered Helm charts to the Kubernetes objects helm renders for them:
 // capture each release as the program passed it, render it with `helm template` (cached on disk
 // by input hash, several at a time) and parse the manifests.
+import { spawn } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -48,6 +49,8 @@ export interface CapturedRelease {
     includeCrds: boolean;
     /** Value paths still unknown (an Output that never resolved): helm would see a placeholder. */
     unknownValues: string[];
+    /** The chart's post-renderer: Chart v4 pipes helm's output through it (stdin to stdout). */
+    postRenderer?: { command: string; args: string[] };
 }
 
 /** A rendered Kubernetes object. */
@@ -104,6 +107,7 @@ export function captureReleases(evaluation: ProgramEvaluation): CapturedRelease[
                 repository: inputs.repositoryOpts?.repo,
                 includeCrds: inputs.skipCrds !== true,
                 unknownValues,
+                ...(inputs.postRenderer ? { postRenderer: { command: inputs.postRenderer.command, args: inputs.postRenderer.args ?? [] } } : {}),
             };
         });
 }
@@ -192,7 +196,7 @@ export async function renderRelease(release: CapturedRelease): Promise<RenderedR
     const args = helmTemplateArgs(release, file);
     const values = JSON.stringify(release.values);
     const cacheKey = createHash("sha256")
-        .update(JSON.stringify([helmIdentity(), hashFile(file), values, args.filter((a) => a !== file)]))
+        .update(JSON.stringify([helmIdentity(), hashFile(file), values, args.filter((a) => a !== file), release.postRenderer ?? null]))
         .digest("hex");
     let pending = inFlight.get(cacheKey);
     if (!pending) {
@@ -209,6 +213,8 @@ export async function renderRelease(release: CapturedRelease): Promise<RenderedR
                     // A private helm home: no user repositories or plugins change the result.
                     const env = { ...process.env, HELM_CACHE_HOME: HELM_HOME, HELM_CONFIG_HOME: HELM_HOME, HELM_DATA_HOME: HELM_HOME };
                     manifest = await runHelm(args, { input: values, env });
+                    // As Chart v4 does: helm's output through the post-renderer, stdin to stdout.
+                    if (release.postRenderer) manifest = await runCommand(release.postRenderer.command, release.postRenderer.args, manifest);
                 } catch (err) {
                     return { error: (err as Error).message };
                 }
@@ -222,6 +228,20 @@ export async function renderRelease(release: CapturedRelease): Promise<RenderedR
     }
     const result = await pending;
     return "error" in result ? { release, chart, file, objects: [], error: result.error } : { release, chart, file, objects: result.objects };
+}
+
+/** Runs a command with `input` on its standard input; resolves with its standard output. */
+function runCommand(command: string, args: string[], input: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (c: Buffer) => out.push(c));
+        child.stderr.on("data", (c: Buffer) => err.push(c));
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out).toString("utf8")) : reject(new Error(`post-renderer ${command} failed (exit ${code}): ${Buffer.concat(err).toString("utf8").trim()}`))));
+        child.stdin.end(input);
+    });
 }
 
 /** Renders releases, as many at once as there are cores, in the given order. */
