@@ -1,14 +1,15 @@
 // The Pulumi program: read the stack config, check the cluster, build the edge, export what people need.
 import * as pulumi from "@pulumi/pulumi";
 import { runPreflight } from "./cluster/run";
+import { preflightNeeds } from "./model/preflight";
 import { Edge, EdgeArgs, kubernetesProvider } from "./components";
 import { edgeArgsFromStackConfig, parseStackConfig, programSettings, readStackConfig } from "./config";
 
 // Every problem of the config, as one plain message, before anything is registered.
 const raw = readStackConfig(pulumi.runtime.allConfig(), pulumi.getProject());
-parseStackConfig(raw, { stack: pulumi.getStack() });
+const spec = parseStackConfig(raw, { stack: pulumi.getStack() });
 const settings = programSettings(raw);
-if (settings.preflight) runPreflight(new pulumi.Config("kubernetes").get("context"));
+if (settings.preflight) runPreflight(preflightNeeds(spec));
 
 // Render mode: every object goes to YAML files instead of the cluster.
 const providers = settings.renderDirectory

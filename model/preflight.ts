@@ -7,8 +7,23 @@ export const CHARTS_MIN_KUBERNETES = "1.19.0";
 /** Oldest Kubernetes the render tests prove the charts against. */
 export const TESTED_MIN_KUBERNETES = "1.29.0";
 
+/** A CRD found in the cluster, with what tells who installed it. */
+export interface CrdFact {
+    name: string;
+    annotations: Record<string, string>;
+    labels: Record<string, string>;
+    /** Field managers of its managedFields ("pulumi-kubernetes-1a2b3c4d", "helm", "kubectl-client-side-apply", …). */
+    managers: string[];
+}
+
 /** Facts read off a cluster; `undefined` where they could not be read. */
 export interface ClusterFacts {
+    /** The CRDs preflight asked for that exist (those that do not are absent). */
+    crds?: CrdFact[];
+    /** StorageClasses, read when the config asks for a volume. */
+    storageClasses?: { name: string; isDefault: boolean }[];
+    /** Labels of the nodes: which distribution this is (minikube, microk8s, k3s, kind). */
+    nodeLabels?: Record<string, string>[];
     /** `config.conf` of ConfigMap kube-system/kube-proxy; `null` when that ConfigMap does not exist. */
     kubeProxyConfig?: string | null;
     /** Names of the DaemonSets in kube-system. */
@@ -32,9 +47,108 @@ function olderThan(a: number[], b: number[]): boolean {
     return false;
 }
 
-export function preflightFindings(facts: ClusterFacts): PreflightResult {
+/** The CRDs whose presence says MetalLB, Istio or the Gateway API are installed already. */
+export const MARKER_CRDS = {
+    metallb: "ipaddresspools.metallb.io",
+    istio: "gateways.networking.istio.io",
+    gatewayApi: "gateways.gateway.networking.k8s.io",
+} as const;
+
+/** A field manager of pulumi-kubernetes (its server-side apply manager, or its client-side one). */
+const PULUMI_MANAGER = /^pulumi-kubernetes(-[0-9a-f]{8})?$/;
+
+/** Who installed an object, as far as its metadata tells. */
+function ownerOf(crd: CrdFact): string {
+    const release = crd.annotations["meta.helm.sh/release-name"];
+    if (release) return `the Helm release ${JSON.stringify(release)} in ${JSON.stringify(crd.annotations["meta.helm.sh/release-namespace"] ?? "?")}`;
+    if (crd.labels["addonmanager.kubernetes.io/mode"] || Object.keys(crd.labels).some((k) => k.startsWith("kubernetes.io/minikube-addons"))) return "a minikube addon";
+    if (crd.labels["install.operator.istio.io/owning-resource"] || crd.labels["operator.istio.io/component"]) return "istioctl";
+    const others = crd.managers.filter((m) => !PULUMI_MANAGER.test(m));
+    return others.length > 0 ? `another tool (field managers: ${others.join(", ")})` : "another tool";
+}
+
+/** The distribution the nodes say this is, for the fix of an addon of its own. */
+function distributionOf(facts: ClusterFacts): "minikube" | "microk8s" | "k3s" | "kind" | undefined {
+    const labels = facts.nodeLabels ?? [];
+    if (labels.some((l) => Object.keys(l).some((k) => k.startsWith("minikube.k8s.io/")))) return "minikube";
+    if (labels.some((l) => l["microk8s.io/cluster"] !== undefined)) return "microk8s";
+    if (labels.some((l) => l["node.kubernetes.io/instance-type"] === "k3s" || Object.keys(l).some((k) => k.startsWith("k3s.io/")))) return "k3s";
+    if (labels.some((l) => (l["kubernetes.io/hostname"] ?? "").startsWith("kind-"))) return "kind";
+    return undefined;
+}
+
+/** What a validated edge asks of the cluster that preflight can check. */
+export function preflightNeeds(spec: { api?: string; gatewayApi?: { crds: { manage: boolean; version: string } }; addons?: { prometheus: { enabled: boolean; storage?: { storageClass: string } } } }): PreflightNeeds {
+    const gatewayApi = spec.api === "gateway-api" && spec.gatewayApi ? { manageGatewayApiCrds: spec.gatewayApi.crds.manage, gatewayApiVersion: spec.gatewayApi.crds.version } : {};
+    const prometheus = spec.addons?.prometheus;
+    return { ...gatewayApi, ...(prometheus?.enabled && prometheus.storage ? { storageClass: prometheus.storage.storageClass } : {}) };
+}
+
+/** What the config asks of the cluster that preflight can check. */
+export interface PreflightNeeds {
+    /** Gateway API mode with the CRDs installed by the program (true), or by someone else (false); undefined in Istio mode. */
+    manageGatewayApiCrds?: boolean;
+    gatewayApiVersion?: string;
+    /** A PersistentVolumeClaim's storage class: "" means the cluster's default. */
+    storageClass?: string;
+}
+
+/**
+ * What is already in the cluster that would make `pulumi up` fail half-way with "already exists":
+ * another install of MetalLB or Istio (an earlier one, minikube's or microk8s's addon), Gateway API
+ * CRDs of another release or owner; and a volume no StorageClass would provide.
+ */
+export function existingInstallFindings(facts: ClusterFacts, needs: PreflightNeeds = {}): PreflightResult {
     const errors: string[] = [];
     const warnings: string[] = [];
+    const crd = (name: string) => facts.crds?.find((c) => c.name === name);
+    const foreign = (c: CrdFact | undefined) => !!c && !c.managers.some((m) => PULUMI_MANAGER.test(m));
+    const distribution = distributionOf(facts);
+    const adopt = "or let this stack take the existing objects over: `pulumi config set kubernetes:upsertExistingObjects true` (they are then this stack's, and `pulumi destroy` removes them)";
+
+    const metallb = crd(MARKER_CRDS.metallb);
+    if (foreign(metallb)) {
+        const remove = distribution === "minikube" ? "`minikube addons disable metallb`" : distribution === "microk8s" ? "`microk8s disable metallb`"
+            : metallb!.annotations["meta.helm.sh/release-name"] ? `\`helm uninstall ${metallb!.annotations["meta.helm.sh/release-name"]} -n ${metallb!.annotations["meta.helm.sh/release-namespace"]}\`` : "removing it";
+        errors.push(`MetalLB is already installed in this cluster (CRD ${MARKER_CRDS.metallb}, by ${ownerOf(metallb!)}), and this stack installs its own: \`pulumi up\` would stop on "already exists". Fix: remove it (${remove}), ${adopt}`);
+    }
+    const istio = crd(MARKER_CRDS.istio);
+    if (foreign(istio)) {
+        const remove = distribution === "minikube" ? "`minikube addons disable istio` and `minikube addons disable istio-provisioner`" : distribution === "microk8s" ? "`microk8s disable istio`"
+            : istio!.annotations["meta.helm.sh/release-name"] ? `\`helm uninstall ${istio!.annotations["meta.helm.sh/release-name"]} -n ${istio!.annotations["meta.helm.sh/release-namespace"]}\` (and its istiod release)` : "`istioctl uninstall --purge`";
+        errors.push(`Istio is already installed in this cluster (CRD ${MARKER_CRDS.istio}, by ${ownerOf(istio!)}), and this stack installs its own: \`pulumi up\` would stop on "already exists". Fix: remove it (${remove}), ${adopt}`);
+    }
+    const gatewayApi = crd(MARKER_CRDS.gatewayApi);
+    if (needs.manageGatewayApiCrds === true && foreign(gatewayApi)) {
+        const version = gatewayApi!.annotations["gateway.networking.k8s.io/bundle-version"];
+        const channel = gatewayApi!.annotations["gateway.networking.k8s.io/channel"];
+        errors.push(`the Gateway API CRDs are already installed (${version ?? "unknown release"}${channel ? `, ${channel} channel` : ""}, by ${ownerOf(gatewayApi!)}), and this stack would install ${needs.gatewayApiVersion ?? "its own"}: ` +
+            `use them as they are with \`pulumi config set --path gatewayApi.crds.manage false\`${version ? ` and \`pulumi config set --path gatewayApi.crds.version ${version}\`` : ""}, remove them, ${adopt}`);
+    }
+    if (needs.manageGatewayApiCrds === false && facts.crds !== undefined && !gatewayApi) {
+        errors.push(`gatewayApi.crds.manage is false, but the cluster has no Gateway API CRDs (no ${MARKER_CRDS.gatewayApi}), so istiod would serve no Gateway: install them (\`kubectl apply --server-side -f <release>/standard-install.yaml\`), or set gatewayApi.crds.manage to true`);
+    } else if (needs.manageGatewayApiCrds === false && gatewayApi && needs.gatewayApiVersion) {
+        const version = gatewayApi.annotations["gateway.networking.k8s.io/bundle-version"];
+        if (version && version !== needs.gatewayApiVersion) {
+            warnings.push(`the cluster's Gateway API CRDs are ${version}, and gatewayApi.crds.version says ${needs.gatewayApiVersion}; set it to ${version} so that the version checks hold what runs`);
+        }
+    }
+
+    if (needs.storageClass !== undefined && facts.storageClasses !== undefined) {
+        const names = facts.storageClasses.map((c) => c.name);
+        const list = names.length > 0 ? names.map((n) => JSON.stringify(n)).join(", ") : "none";
+        if (needs.storageClass === "" && !facts.storageClasses.some((c) => c.isDefault)) {
+            errors.push(`addons.prometheus.storage asks for a volume of the cluster's default StorageClass, and this cluster has none (StorageClasses: ${list}), so the claim would stay Pending: set addons.prometheus.storage.storageClass to one of them, ` +
+                `install a provisioner (e.g. rancher's local-path-provisioner) and mark it default, or drop addons.prometheus.storage`);
+        } else if (needs.storageClass !== "" && needs.storageClass !== "-" && !names.includes(needs.storageClass)) {
+            errors.push(`addons.prometheus.storage.storageClass: ${JSON.stringify(needs.storageClass)} is not a StorageClass of this cluster (it has: ${list}), so the claim would stay Pending; use one of them`);
+        }
+    }
+    return { errors, warnings };
+}
+
+export function preflightFindings(facts: ClusterFacts, needs?: PreflightNeeds): PreflightResult {
+    const { errors, warnings } = existingInstallFindings(facts, needs);
 
     if (facts.kubeProxyConfig === null) {
         warnings.push("kube-proxy: no ConfigMap kube-system/kube-proxy (k3s, microk8s and kube-proxy-free CNIs keep it elsewhere), so its mode is unknown; if kube-proxy runs in IPVS mode, set strictARP: true or MetalLB's layer 2 answers for nothing");
