@@ -49,6 +49,7 @@ export function argsFromSpec(spec: EdgeSpec): EdgeArgs {
         ...(spec.addons ? { addons: spec.addons } : {}),
         ...(spec.api ? { api: spec.api } : {}),
         ...(spec.gatewayApi ? { gatewayApi: spec.gatewayApi } : {}),
+        ...(spec.retainOnDelete ? { retainOnDelete: spec.retainOnDelete } : {}),
     };
 }
 
