@@ -109,3 +109,20 @@ describe("pki: rotating the generated CA, one config change per step", () => {
         assert.deepStrictEqual(problems({ caGeneration: 2, trustedCaGenerations: [1, 2] }), []);
     });
 });
+
+describe("pki: warnings before a certificate runs out", () => {
+    it("warns at preview and up of a CA within 90 days of its end and of a leaf inside its renewal window, with what to do", async () => {
+        const soonCa = rootCa({ notAfter: new Date(Date.now() + 30 * 86_400_000) });
+        const soonLeaf = makeCert({ ca: false, commonName: "microk8s.local", notAfter: new Date(Date.now() + 10 * 86_400_000) });
+        const ev = await evaluateEdge(stackConfig("dev"), (type, name) => {
+            if (type === "tls:index/selfSignedCert:SelfSignedCert") return { certPem: soonCa.cert };
+            if (type === "tls:index/locallySignedCert:LocallySignedCert" && name === "edge-pki-primary-microk8s-local-cert") return { certPem: soonLeaf.cert };
+            return undefined;
+        });
+        assert.strictEqual(ev.warnings.length, 2, ev.warnings.join("\n"));
+        assert.match(ev.warnings[0], /^CA generation 1 expires on .* \(in 29 days\); rotate it before then \(docs\/operations\.md#rotating-the-ca\): first `pulumi config set --path 'pki\.trustedCaGenerations\[1\]' 2`/);
+        assert.match(ev.warnings[1], /^the certificate of microk8s\.local \(primary-microk8s-local-tls\) expires on .* \(in 9 days\); the next `pulumi up` issues a new one/);
+        // Certificates far from their end: not a word.
+        assert.deepStrictEqual((await evaluateEdge(stackConfig("dev"))).warnings, []);
+    });
+});
