@@ -23,8 +23,10 @@ export const gateways = edge.gateways;
 export const caCertificatePem = edge.caCertificatePem;
 /** Every CA certificate clients should trust (both during a CA rotation): `pulumi stack output caTrustBundle > ca.crt`. */
 export const caTrustBundle = edge.caTrustBundle;
-/** Lines to append to /etc/hosts on a client machine. */
+/** Lines for /etc/hosts on a client machine, as a list; etcHostsFile is the same as text. */
 export const etcHosts = edge.etcHosts;
+/** The /etc/hosts lines as one text: `pulumi stack output etcHostsFile | sudo tee -a /etc/hosts`. */
+export const etcHostsFile = edge.etcHostsFile;
 export const metallbNamespace = edge.metallbNamespace;
 export const gatewayNamespace = edge.gatewayNamespace;
 /** Per observability addon that is on: its https:// URL, host and gateway. */

@@ -299,6 +299,8 @@ export class Edge extends pulumi.ComponentResource {
     readonly caTrustBundle: pulumi.Output<string>;
     /** Lines for /etc/hosts (wildcard hosts cannot be listed there and are left out). */
     readonly etcHosts: pulumi.Output<string[]>;
+    /** The same lines as one text, each ending in a newline: `pulumi stack output etcHostsFile | sudo tee -a /etc/hosts`. */
+    readonly etcHostsFile: pulumi.Output<string>;
     readonly metallbNamespace: string;
     readonly gatewayNamespace: string;
 
@@ -473,11 +475,12 @@ export class Edge extends pulumi.ComponentResource {
         this.caTrustBundle = this.ca.trustBundle;
         this.etcHosts = pulumi.all(gatewayParts.map((g) => g.ips)).apply((all) =>
             etcHostsLines(all.map((ips, g) => ({ ips, hosts: plan.gateways[g].spec.hosts }))));
+        this.etcHostsFile = this.etcHosts.apply((lines) => lines.map((l) => `${l}\n`).join(""));
         this.metallbNamespace = spec.metallb.namespace;
         this.gatewayNamespace = spec.istio.gatewayNamespace;
 
         this.registerOutputs({
-            gateways: this.gateways, caCertificatePem: this.caCertificatePem, caTrustBundle: this.caTrustBundle, etcHosts: this.etcHosts,
+            gateways: this.gateways, caCertificatePem: this.caCertificatePem, caTrustBundle: this.caTrustBundle, etcHosts: this.etcHosts, etcHostsFile: this.etcHostsFile,
             metallbNamespace: this.metallbNamespace, gatewayNamespace: this.gatewayNamespace,
             addons: this.addons, grafanaAdminPassword: this.grafanaAdminPassword,
         });

@@ -40,6 +40,8 @@ describe("the program entry (index.ts)", () => {
             "192.168.49.240 microk8s.local microk8s-alt.local",
             "192.168.49.241 microk8s-secondary.local prometheus.microk8s.local grafana.microk8s.local kiali.microk8s.local tracing.microk8s.local",
         ]);
+        // The same lines as the text a shell appends to /etc/hosts as it is.
+        assert.strictEqual(await resolve(exports.etcHostsFile), (await resolve<string[]>(exports.etcHosts)).map((l) => `${l}\n`).join(""));
         assert.strictEqual(ev.ofType(T.gateway).length, 2);
         // The addons' URLs, and Grafana's password only as a secret.
         const addons = await resolve<Record<string, any>>(exports.addons);
