@@ -1,69 +1,151 @@
-// The README's config reference is held against the schema and the defaults: every key the schema
-// knows is documented, every documented key exists, and every documented default is the real one.
+// The documentation held against the code: the README's opening, every link, the stack outputs,
+// the exported components, every `npm run` command and the flags of the scripts, the policy rules
+// the docs name, the version floors, the e2e budget and verify's count of checks. The
+// configuration reference (docs/configuration.md) is generated and held by test/docs/.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { stackConfigSchema, withDefaults } from "../config";
+import { parse } from "yaml";
 import { ROOT } from "./helpers/stacks";
 
-/** Key paths of the schema, as the README spells them (`gateways[].routes[].match.exact`). */
-function schemaKeys(schema: any, at = ""): { key: string; container: boolean }[] {
-    const out: { key: string; container: boolean }[] = [];
-    const branches = schema.oneOf ?? [schema];
-    const objectBranch = branches.find((b: any) => b.type === "object" && b.properties);
-    const arrayBranch = branches.find((b: any) => b.type === "array");
-    if (at) out.push({ key: at, container: Boolean(objectBranch || arrayBranch?.items?.properties) });
-    if (objectBranch) {
-        for (const [name, child] of Object.entries(objectBranch.properties)) out.push(...schemaKeys(child, at ? `${at}.${name}` : name));
-    }
-    if (arrayBranch?.items?.properties) {
-        for (const [name, child] of Object.entries(arrayBranch.items.properties)) out.push(...schemaKeys(child, `${at}[].${name}`));
-    }
-    return out;
-}
+const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
+const docs = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`);
+const pages = ["README.md", ...docs, "CHANGELOG.md"].filter((f) => fs.existsSync(path.join(ROOT, f)));
 
-const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-const reference = readme.slice(readme.indexOf("## Config reference"), readme.indexOf("\n## ", readme.indexOf("## Config reference") + 5));
+/** GitHub's anchor of a heading. */
+const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-");
 
-/** Rows of the reference tables: first column's key (without a trailing []), and the default column. */
-const rows = [...reference.matchAll(/^\| `([^`]+)` \| ([^|]*) \|/gm)].map((m) => ({ key: m[1].replace(/\[\]$/, ""), defaultText: m[2] }));
-const documented = new Set(rows.map((r) => r.key));
+describe("docs: the README is a landing page", () => {
+    const readme = read("README.md");
 
-describe("README config reference", () => {
-    const keys = schemaKeys(stackConfigSchema);
-
-    it("documents every key of the schema (a key documents what is under it)", () => {
-        const covered = (key: string) => [...documented].some((d) => key === d || key.startsWith(`${d}.`) || key.startsWith(`${d}[]`));
-        const missing = keys.filter((k) => !k.container && !covered(k.key)).map((k) => k.key);
-        assert.deepStrictEqual(missing, []);
+    it("opens with what the project is, then the two set-up commands", () => {
+        const lines = readme.split("\n");
+        assert.strictEqual(lines[0], "# istio-metallb-ingress");
+        const firstCode = readme.indexOf("```");
+        assert.match(readme.slice(0, firstCode), /A Pulumi program and component package/);
+        assert.ok(readme.slice(firstCode).startsWith("```sh\nnpm ci\nnpm test\n```"), "npm ci, then npm test, as CI runs them");
     });
 
-    it("documents no key the schema does not have", () => {
-        const known = new Set(keys.map((k) => k.key));
-        assert.deepStrictEqual([...documented].filter((d) => !known.has(d)), []);
+    it("stays short, keeps its picture, and links every page of docs/", () => {
+        assert.ok(readme.split("\n").length <= 150, `${readme.split("\n").length} lines`);
+        assert.match(readme, /```mermaid/);
+        for (const page of docs) assert.ok(readme.includes(`(${page})`), `README links ${page}`);
+    });
+});
+
+describe("docs: links", () => {
+    it("every relative link points at a file that exists, and every #anchor at a heading of it", () => {
+        const broken: string[] = [];
+        for (const page of pages) {
+            const text = read(page);
+            for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+                if (/^(https?:|mailto:)/.test(target)) continue;
+                const [file, hash] = target.split("#");
+                const resolved = file ? path.normalize(path.join(path.dirname(page), file)) : page;
+                if (!fs.existsSync(path.join(ROOT, resolved))) {
+                    broken.push(`${page}: ${target} (no ${resolved})`);
+                    continue;
+                }
+                if (hash && resolved.endsWith(".md")) {
+                    const headings = [...read(resolved).matchAll(/^#+ (.+)$/gm)].map((m) => anchor(m[1]));
+                    if (!headings.includes(hash)) broken.push(`${page}: ${target} (no heading #${hash} in ${resolved})`);
+                }
+            }
+        }
+        assert.deepStrictEqual(broken, []);
+    });
+});
+
+describe("docs: what the code exports and runs", () => {
+    it("docs/outputs.md lists exactly the program's stack outputs and each gateway's fields", () => {
+        const exported = [...read("index.ts").matchAll(/^export const (\w+)/gm)].map((m) => m[1]).sort();
+        const page = read("docs/outputs.md");
+        const tables = page.split("Per gateway")[0];
+        const documented = [...tables.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]).sort();
+        assert.deepStrictEqual(documented, exported);
+        const fields = /export interface GatewayOutputs \{([\s\S]*?)\n\}/.exec(read("components/edge.ts"))![1];
+        const keys = [...fields.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]).sort();
+        const gatewayRows = [...page.split("Per gateway")[1].split("## In a shell")[0].matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]).sort();
+        assert.deepStrictEqual(gatewayRows, keys);
     });
 
-    it("gives each plain default as the program has it", () => {
-        const spec = withDefaults({
-            metallb: { pools: [{ name: "lb", addresses: ["10.0.0.0/30"] }] },
-            gateways: [{ name: "g", ip: "10.0.0.1", hosts: ["a.example.com"], routes: [{ name: "r", match: { prefix: "/" }, destination: { host: "web", port: 80 } }] }],
-        }) as any;
-        const valueAt = (key: string): unknown => key.split(".").reduce((node: any, part) => {
-            if (node === undefined) return undefined;
-            const [name, array] = [part.replace(/\[\]$/, ""), part.endsWith("[]")];
-            const next = node[name];
-            return array ? next?.[0] : next;
-        }, spec);
-        const wrong = rows.flatMap(({ key, defaultText }) => {
-            const value = valueAt(key);
-            if (!["string", "number", "boolean"].includes(typeof value) || /required/.test(defaultText)) return [];
-            return defaultText.includes(`\`${value}\``) ? [] : [`${key}: README says ${defaultText.trim()}, the default is ${JSON.stringify(value)}`];
-        });
-        assert.deepStrictEqual(wrong, []);
+    it("docs/library.md lists exactly the exported components", async () => {
+        const lib = await import("../components");
+        const pulumi = await import("@pulumi/pulumi");
+        const components = Object.entries(lib).filter(([, v]) => typeof v === "function" && (v as any).prototype instanceof pulumi.ComponentResource).map(([k]) => k).sort();
+        const table = read("docs/library.md").split("## Components")[1];
+        const rows = [...table.matchAll(/^\| `(\w+)`/gm)].map((m) => m[1]).sort();
+        assert.deepStrictEqual(rows, components);
     });
 
-    it("the checks above see a missing key (the reference is not empty)", () => {
-        assert.ok(rows.length > 40, `${rows.length} rows`);
-        assert.ok(documented.has("gateways[].routes[].destination.port"));
+    it("every `npm run <script>` the docs show exists in package.json", () => {
+        const scripts = Object.keys(JSON.parse(read("package.json")).scripts);
+        const missing = pages.flatMap((page) => [...read(page).matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]).filter((s) => !scripts.includes(s)).map((s) => `${page}: npm run ${s}`));
+        assert.deepStrictEqual([...new Set(missing)], []);
+    });
+
+    it("docs/verify.md shows verify's own usage line and every flag it knows", async () => {
+        const { USAGE } = await import("../scripts/verify");
+        const page = read("docs/verify.md");
+        for (const flag of USAGE.match(/--[a-z-]+/g)!) assert.ok(page.includes(flag), `verify ${flag} is documented`);
+        // The flags the section lists as verify's (each item opens with its flag), not those of the commands it quotes.
+        const flags = page.split("## Flags and exit codes")[1].split("\n").filter((l) => l.startsWith("- `--")).map((l) => /^- `(--[a-z-]+)/.exec(l)![1]);
+        assert.ok(flags.length >= 3);
+        for (const flag of flags) assert.ok(USAGE.includes(flag), `docs/verify.md names ${flag}, which verify does not know`);
+    });
+
+    it("docs/getting-started.md names only flags and clusters init-stack knows", async () => {
+        const { USAGE, CLUSTERS } = await import("../scripts/init-stack");
+        const page = read("docs/getting-started.md");
+        const used = [...page.matchAll(/npm run init-stack -- ([^`\n]+)/g)].flatMap((m) => m[1].match(/--[a-z-]+/g) ?? []);
+        const named = page.match(/`--[a-z-]+/g)!.map((f) => f.slice(1));
+        for (const flag of new Set([...used, ...named.filter((f) => /^--(cluster|stack|range|subnet|network|api|no-addons|force)$/.test(f))])) {
+            assert.ok(USAGE.includes(flag), `init-stack ${flag}`);
+        }
+        for (const [, cluster] of page.matchAll(/--cluster (\w+)/g)) assert.ok((CLUSTERS as readonly string[]).includes(cluster), cluster);
+    });
+
+    it("docs/policy-pack.md names only rules the pack has", async () => {
+        const { allPolicies } = await import("../policy/policies");
+        const names = new Set(allPolicies.map((p) => p.name));
+        const named = [...read("docs/policy-pack.md").matchAll(/`([a-z]+(?:-[a-z]+){2,})`/g)].map((m) => m[1]);
+        assert.ok(named.length >= 3);
+        for (const n of named) assert.ok(names.has(n), `the pack has a rule ${n}`);
+    });
+});
+
+describe("docs: figures held against the code", () => {
+    it("docs/operations.md gives the version floors and tested versions the program enforces", async () => {
+        const { ISTIO_MIN, METALLB_MIN, ISTIO_WEBHOOK_POLICY_FROM, JAEGER_MAJOR } = await import("../model/versions");
+        const { CHARTS, GATEWAY_API_CRDS, IMAGES } = await import("../model/charts");
+        const { MIN_GATEWAY_API_CRDS } = await import("../model/gatewayApi");
+        const table = read("docs/operations.md").split("## Upgrades")[1].split("What an upgrade does")[0];
+        const row = (name: string) => table.split("\n").find((l) => l.startsWith(`| ${name}`))!;
+        assert.ok(row("Istio (`istio.version`)").includes(`| ${ISTIO_MIN} |`) && row("Istio (`istio.version`)").includes(`| ${CHARTS.istiod.version} |`));
+        assert.ok(row("Istio, for clean upgrades").includes(Object.values(ISTIO_WEBHOOK_POLICY_FROM).join(", ")));
+        assert.ok(row("MetalLB").includes(`| ${METALLB_MIN} |`) && row("MetalLB").includes(`| ${CHARTS.metallb.version} |`));
+        assert.ok(row("Gateway API CRDs").includes(`| ${MIN_GATEWAY_API_CRDS} |`) && row("Gateway API CRDs").includes(`| ${GATEWAY_API_CRDS.version} |`));
+        assert.ok(row("Jaeger").includes(`| ${JAEGER_MAJOR}.x |`) && row("Jaeger").includes(IMAGES.jaeger.version));
+        assert.ok(row("Prometheus, Grafana, Kiali").includes([CHARTS.prometheus.version, CHARTS.grafana.version, CHARTS.kiali.version].join(", ")));
+    });
+
+    it("docs/getting-started.md gives the end-to-end job's own time budget", () => {
+        const workflow = parse(read(".github/workflows/e2e.yml"));
+        const budgets = Object.values(workflow.jobs as Record<string, { "timeout-minutes": number }>).map((j) => j["timeout-minutes"]);
+        const said = /a budget of (\d+) minutes per\s+run/.exec(read("docs/getting-started.md"));
+        assert.ok(said && budgets.includes(Number(said[1])), `budget ${said?.[1]} of ${budgets.join(", ")}`);
+    });
+
+    it("docs/verify.md counts the dev stack's checks as verify plans them", async () => {
+        const { planChecks } = await import("../scripts/verify");
+        const { evaluateStackEdge } = await import("./helpers/edge");
+        const { resolve } = await import("./helpers/mocks");
+        const ev = await evaluateStackEdge("dev");
+        const checks = planChecks({ gateways: ev.result.gateways, caCertificatePem: "", addons: await resolve(ev.result.edge.addons) } as any);
+        const page = read("docs/verify.md");
+        assert.match(page, new RegExp(`For the dev stack, ${checks.length} checks`));
+        assert.match(page, new RegExp(`verify: ${checks.length} of ${checks.length} checks passed`));
+        const hosts = Object.values(ev.result.gateways).reduce((n, g) => n + g.hosts.length, 0);
+        assert.match(page, new RegExp(`each of its ${hosts} hosts`));
     });
 });
