@@ -1,6 +1,9 @@
-// examples/use-as-library is a second Pulumi program that depends on this package by name. It is
-// type-checked with the project (tsconfig paths map the package name to its source) and run here
-// under mocks with its own config: a CA of the team's PKI (real PEM) and a gateway IP as an Output.
+// examples/use-as-library is a second Pulumi program that depends on this package by name, as a user
+// writes it: a version range ("^1.0.0"), no path alias. `npm run check:package` (scripts/check-package.sh)
+// proves the package as users get it: it installs the packed tarball into a temporary copy of the
+// example and type-checks it there against the installed .d.ts files. Here, for speed, the example
+// runs under mocks with the package name resolved to this checkout's source (components/index.ts),
+// with its own config: a CA of the team's PKI (real PEM) and a gateway IP as an Output.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -30,7 +33,10 @@ function companyCa(): { cert: string; key: string } {
     return { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(keys.privateKey) };
 }
 
-/** Runs the example's index.ts with the package name resolved to this checkout's source. */
+/**
+ * Runs the example's index.ts with the package name resolved to this checkout's source, not to an
+ * installed copy (check:package covers that path).
+ */
 function runExample(config: Record<string, string>): () => unknown {
     return () => {
         pulumi.runtime.setAllConfig(config, ["edge:caPrivateKeyPem"]);
@@ -57,8 +63,22 @@ describe("examples/use-as-library", () => {
         const dir = path.join(ROOT, "examples", "use-as-library");
         assert.match(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"), /^name: edge-from-library$/m);
         const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-        assert.strictEqual(pkg.dependencies["istio-metallb-ingress"], "file:../..");
         assert.match(fs.readFileSync(path.join(dir, "index.ts"), "utf8"), /from "istio-metallb-ingress"/);
+        // A caret range on this package's major version, which this version satisfies.
+        const ours = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version as string;
+        const range = pkg.dependencies["istio-metallb-ingress"] as string;
+        const wanted = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(range);
+        assert.ok(wanted, `the example depends on istio-metallb-ingress as "${range}", not as a user would ("^${ours}")`);
+        const [major, minor, patch] = ours.split(/[.-]/).map(Number);
+        const [wMajor, wMinor, wPatch] = wanted.slice(1).map(Number);
+        assert.strictEqual(major, wMajor, `"${range}" does not accept ${ours}`);
+        assert.ok(minor > wMinor || (minor === wMinor && patch >= wPatch), `"${range}" does not accept ${ours}`);
+        // Nothing maps the name to the sources any more: the example type-checks only against an install.
+        const tsconfig = fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8");
+        assert.doesNotMatch(tsconfig, /"paths"/);
+        assert.doesNotMatch(tsconfig, /"examples\/\*\*/, "the project's type check must not include the example");
+        assert.ok(fs.existsSync(path.join(dir, "tsconfig.json")), "the example has its own tsconfig.json");
+        assert.ok(pkg.devDependencies?.typescript && pkg.devDependencies?.["@types/node"], "the example brings its own TypeScript and Node types");
     });
 
     it("builds an edge with its own values: its CA signs the leaves, its IP and chart values arrive", async () => {
