@@ -180,6 +180,18 @@ function ipConditions(spec: Record<string, any>): boolean {
         keys.some((k) => asArray(f?.source?.[k]).length > 0)));
 }
 
+/**
+ * Secret types that never hold a TLS certificate (a BGP peer's basic-auth password, registry
+ * credentials, tokens): such Secrets do not show that the stack manages its TLS material.
+ */
+export const NON_TLS_SECRET_TYPES = [
+    "kubernetes.io/basic-auth", "kubernetes.io/ssh-auth", "kubernetes.io/dockerconfigjson", "kubernetes.io/dockercfg",
+    "kubernetes.io/service-account-token", "bootstrap.kubernetes.io/token",
+];
+
+/** Whether a Secret of the stack may be TLS material (its type allows a certificate). */
+export const mayHoldTls = (secret: { type?: string }) => !NON_TLS_SECRET_TYPES.includes(secret.type ?? "");
+
 /** Options of a model: the namespaces Istio's analyzers skip are left out unless included. */
 export interface ModelOptions {
     includeSystemNamespaces?: boolean;

@@ -8,7 +8,7 @@ import {
     listenerAdmitsNamespace, routeId, serviceAnnotationsOf,
 } from "../lib/gatewayApi";
 import { PoolSet } from "../lib/pools";
-import { objectId } from "../lib/model";
+import { mayHoldTls, objectId } from "../lib/model";
 import { METALLB_IP_ANNOTATIONS } from "./resource";
 import { checkRequestedIps, model } from "./stack";
 
@@ -56,7 +56,7 @@ export const gatewayApiCertificateRefs: StackValidationPolicy = {
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
         const m = model(args);
         const a = api(args);
-        const judgeExistence = (m.secrets.length > 0 || m.certificateSecrets.size > 0) && !m.secrets.some((s) => s.unknown);
+        const judgeExistence = (m.secrets.some(mayHoldTls) || m.certificateSecrets.size > 0) && !m.secrets.some((s) => s.unknown);
         const secrets = new Map(m.secrets.map((s) => [`${s.namespace}/${s.name}`, s]));
         for (const gw of a.gateways) {
             gw.listeners.forEach((l, i) => {

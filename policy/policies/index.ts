@@ -2,11 +2,13 @@
 import { Policies } from "@pulumi/policy";
 import { addonPolicies } from "./addons";
 import { gatewayApiPolicies } from "./gatewayApi";
+import { metallbResourcePolicies, metallbStackPolicies } from "./metallb";
 import { resourcePolicies } from "./resource";
 import { stackPolicies as istioStackPolicies } from "./stack";
 
 export * from "./addons";
 export * from "./gatewayApi";
+export * from "./metallb";
 export * from "./resource";
 export { istioStackPolicies };
 export {
@@ -14,7 +16,7 @@ export {
     selectorSingleWorkload, servicePortNaming, unreachableRoutes, virtualServiceGatewaysResolve, virtualServiceSplitOverlap,
 } from "./stack";
 
-/** Every rule that judges the whole stack: Istio and MetalLB, Gateway API, addon exposure. */
-export const stackPolicies = [...istioStackPolicies, ...gatewayApiPolicies, ...addonPolicies];
+/** Every rule that judges the whole stack: Istio and MetalLB, MetalLB announcement and BGP, Gateway API, addon exposure. */
+export const stackPolicies = [...istioStackPolicies, ...metallbStackPolicies, ...gatewayApiPolicies, ...addonPolicies];
 
-export const allPolicies: Policies = [...resourcePolicies, ...stackPolicies];
+export const allPolicies: Policies = [...resourcePolicies, ...metallbResourcePolicies, ...stackPolicies];

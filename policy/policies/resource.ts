@@ -5,6 +5,7 @@ import {
     namedProtocolsFor, parsePortName, wildcardDomainError,
 } from "../lib/istio";
 import { GATEWAY_TYPE, GatewayServer, StackModel, UNKNOWN, VIRTUAL_SERVICE_TYPE, known, nameOf, namespaceOf, probe } from "../lib/model";
+import { METALLB_IP_ANNOTATIONS } from "../lib/metallb";
 
 const serverLabel = (server: GatewayServer, i: number) =>
     `servers[${i}] (port ${known(() => server.port?.number) ?? "?"}${known(() => server.port?.name) ? ` "${server.port!.name}"` : ""})`;
@@ -313,7 +314,7 @@ export const istioDeprecatedApiVersion: ResourceValidationPolicy = {
     },
 };
 
-export const METALLB_IP_ANNOTATIONS = ["metallb.io/loadBalancerIPs", "metallb.universe.tf/loadBalancerIPs"];
+export { METALLB_IP_ANNOTATIONS };
 
 function loadBalancerServices(args: ResourceValidationArgs) {
     return new StackModel([{ type: args.type, props: args.props, urn: args.urn, name: args.name }]).services;

@@ -12,7 +12,7 @@ import {
 } from "../lib/istio";
 import {
     GatewayObject, GatewayServer, ISTIO_IGNORED_NAMESPACES, ModelOptions, SELECTION_CONFIG, SelectionConfig, StackModel, StackResource,
-    VirtualServiceObject, known, objectId, probe,
+    VirtualServiceObject, known, mayHoldTls, objectId, probe,
 } from "../lib/model";
 import { PoolSet } from "../lib/pools";
 import { METALLB_IP_ANNOTATIONS } from "./resource";
@@ -115,7 +115,7 @@ export const credentialNameResolves: StackValidationPolicy = {
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
         const scope = !!configOf<SelectionConfig>(args).scopeGatewayToNamespace;
         const m = analyzerModel(args);
-        if (m.secrets.length === 0 && m.certificateSecrets.size === 0) return; // TLS material is managed elsewhere
+        if (!m.secrets.some(mayHoldTls) && m.certificateSecrets.size === 0) return; // TLS material is managed elsewhere
         if (m.secrets.some((s) => s.unknown)) return; // a secret's name is decided at `pulumi up`
         const byName = new Map<string, typeof m.secrets>();
         for (const s of m.secrets) {

@@ -175,7 +175,7 @@ describe("the pack's policies", () => {
         const { allPolicies } = await import("../../policy/policies");
         const names = allPolicies.map((p) => p.name);
         assert.strictEqual(new Set(names).size, names.length);
-        assert.strictEqual(names.length, 29);
+        assert.strictEqual(names.length, 34);
         for (const p of allPolicies) {
             assert.match(p.description, /Fix:/, p.name);
             assert.ok(p.severity, p.name);

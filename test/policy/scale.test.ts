@@ -7,7 +7,7 @@ import { resource, runPolicy } from "./harness";
 
 const HOSTS = 20;
 
-/** One isolated gateway per index: chart, Gateway, a VirtualService and TLS secret per host, a backend Service, a one-address pool. */
+/** One isolated gateway per index: chart, Gateway, a VirtualService and TLS secret per host, a backend Service, a one-address pool; one L2Advertisement. */
 function validStack(gateways: number): StackResource[] {
     const out: StackResource[] = [];
     for (let g = 0; g < gateways; g++) {
@@ -54,6 +54,10 @@ function validStack(gateways: number): StackResource[] {
             metadata: { name: `pool-${name}`, namespace: "metallb-system" }, spec: { addresses: [`${ip}/32`], autoAssign: false },
         }));
     }
+    // One advertisement announcing every pool by name (metallb-pool-announced).
+    out.push(resource("kubernetes:metallb.io/v1beta1:L2Advertisement", {
+        metadata: { name: "layer2", namespace: "metallb-system" }, spec: { ipAddressPools: Array.from({ length: gateways }, (_, g) => `pool-gw${g}`) },
+    }));
     return out;
 }
 
