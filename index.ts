@@ -3,12 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { runPreflight } from "./cluster/run";
 import { preflightNeeds } from "./model/preflight";
 import { Edge, EdgeArgs, kubernetesProvider } from "./components";
-import { edgeArgsFromStackConfig, parseStackConfig, programSettings, readStackConfig } from "./config";
+import { edgeArgsFromStackConfig, encryptedConfigKeys, parseStackConfig, programSettings, readStackConfig, stackSecretWarnings } from "./config";
 
 // Every problem of the config, as one plain message, before anything is registered.
 const raw = readStackConfig(pulumi.runtime.allConfig(), pulumi.getProject());
 const spec = parseStackConfig(raw, { stack: pulumi.getStack() });
 const settings = programSettings(raw);
+// Secrets of the config that deserve a word (plain text in the stack file, a BGP password FRR cannot use).
+for (const warning of stackSecretWarnings(raw, encryptedConfigKeys(pulumi.getProject()))) pulumi.log.warn(warning);
 if (settings.preflight) runPreflight(preflightNeeds(spec));
 
 // Render mode: every object goes to YAML files instead of the cluster.

@@ -4,7 +4,7 @@ import { DEFERRED_SECRET, checkStackConfig } from "../config";
 import { ConfigError, PROJECT } from "../config/errors";
 import { PACKAGE } from "../model/names";
 import { EdgePlan, etcHostsLines, planEdge } from "../model/plan";
-import type { EdgeSpec, ExtraValues, ResourceRequirements } from "../model/types";
+import type { BfdSpec, EdgeSpec, ExtraValues, LabelSelector, ResourceRequirements } from "../model/types";
 import { edgeWarnings, validateEdge } from "../model/validate";
 import { CertificateAuthority, ExistingCa } from "./certificateAuthority";
 import { IngressGateway } from "./ingressGateway";
@@ -25,6 +25,43 @@ export interface EdgeRouteArgs {
     hosts?: string[];
     match: { exact?: string; prefix?: string };
     destination: { host: string; port: number; namespace?: string };
+}
+
+/** A label selector of nodes, as Kubernetes writes one. */
+export type NodeSelectorArgs = LabelSelector;
+
+/** How one pool is announced: layer 2 and/or BGP, each `true`, `false` or limited. */
+export interface PoolAdvertiseArgs {
+    /** Layer 2 (ARP/NDP): `true`, or only on these interfaces / from these nodes. */
+    l2?: boolean | { interfaces?: string[]; nodeSelectors?: NodeSelectorArgs[] };
+    /** BGP: `true` (to every peer), or with aggregation, communities, local preference, peers and next-hop nodes. */
+    bgp?: boolean | {
+        aggregationLength?: number;
+        aggregationLengthV6?: number;
+        communities?: string[];
+        localPref?: number;
+        peers?: string[];
+        nodeSelectors?: NodeSelectorArgs[];
+    };
+}
+
+/** One BGP peer (a top-of-rack router). */
+export interface EdgeBgpPeerArgs {
+    name: string;
+    address: string;
+    asn: number;
+    port?: number;
+    sourceAddress?: string;
+    /** Go durations, e.g. "90s". */
+    holdTime?: string;
+    keepaliveTime?: string;
+    ebgpMultiHop?: boolean;
+    /** The nodes that open this session (default: every node). */
+    nodeSelectors?: NodeSelectorArgs[];
+    /** `true` (MetalLB's BFD defaults) or intervals in milliseconds. */
+    bfd?: boolean | BfdSpec;
+    /** The session's TCP MD5 password; pass a secret (`config.requireSecret`). Kept in a Secret, never in state as plain text. */
+    password?: pulumi.Input<string>;
 }
 
 /** One ingress gateway. Keys and defaults are those of the stack config's `gateways[]`. */
@@ -54,7 +91,17 @@ export interface EdgeArgs {
         version?: string;
         repository?: string;
         namespace?: string;
-        pools: { name: string; addresses: string[]; autoAssign?: boolean }[];
+        /**
+         * `advertise`: how the pool is announced, as in the stack config's `metallb.pools[].advertise`
+         * (absent: layer 2 from every node; when given, it lists every way, so `{ bgp: true }` is BGP alone).
+         */
+        pools: { name: string; addresses: string[]; autoAssign?: boolean; advertise?: PoolAdvertiseArgs }[];
+        /** BGP: the local AS and the routers the speakers peer with (keys of the stack config's `metallb.bgp`). */
+        bgp?: {
+            localASN: number;
+            routerID?: string;
+            peers: EdgeBgpPeerArgs[];
+        };
         /** Helm values merged over the program's for the metallb chart. */
         values?: pulumi.Input<ExtraValues>;
         /** Wait for MetalLB's webhook before creating the pools (default on); `image`: the kubectl image of that check. */
@@ -201,7 +248,7 @@ interface CheckedArgs {
 function outputsWhereKnownValuesAreNeeded(args: EdgeArgs): string[] {
     const problems: string[] = [];
     const allowed = (key: string) => /^gateways\[\d+\]\.ip(\[\d+\])?$/.test(key) || /^pki\.bringYourOwnCa(\.|$)/.test(key) ||
-        /^(metallb\.values|istio\.values\.(base|istiod|gateway))$/.test(key);
+        /^(metallb\.values|istio\.values\.(base|istiod|gateway))$/.test(key) || /^metallb\.bgp\.peers\[\d+\]\.password$/.test(key);
     const walk = (value: unknown, key: string) => {
         if (allowed(key)) return;
         if (!isKnownNow(value) && (pulumi.Output.isInstance(value) || value instanceof Promise)) {
@@ -244,7 +291,15 @@ function checkArgs(name: string, args: EdgeArgs): CheckedArgs {
     const raw = JSON.parse(JSON.stringify({
         ...args,
         legacyNames: undefined,
-        metallb: { ...args.metallb, values: slot("metallb", args.metallb.values) },
+        metallb: {
+            ...args.metallb,
+            values: slot("metallb", args.metallb.values),
+            // A peer's password is only stored (in its Secret): any value stands for it in the checks.
+            bgp: args.metallb.bgp && {
+                ...args.metallb.bgp,
+                peers: args.metallb.bgp.peers?.map((p) => (p.password === undefined ? p : { ...p, password: DEFERRED_SECRET })),
+            },
+        },
         istio: args.istio && {
             ...args.istio,
             values: values && { base: slot("base", values.base), istiod: slot("istiod", values.istiod), gateway: slot("gateway", values.gateway) },
@@ -361,6 +416,13 @@ export class Edge extends pulumi.ComponentResource {
             repository: spec.metallb.repository,
             namespace: spec.metallb.namespace,
             pools: plan.metallb.pools,
+            bgp: spec.metallb.bgp && {
+                ...spec.metallb.bgp,
+                peers: spec.metallb.bgp.peers.map(({ hasPassword, ...peer }, i) => ({
+                    ...peer,
+                    ...(hasPassword ? { password: args.metallb.bgp!.peers[i].password } : {}),
+                })),
+            },
             values: metallbExtra,
             retainCrds: plan.retainOnDelete.crds,
             webhookCheck: spec.metallb.webhookCheck,

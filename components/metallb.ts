@@ -7,6 +7,8 @@ import type { ExtraValues } from "../model/types";
 import { parsePoolEntry } from "../model/validate";
 import { metallbValues } from "../model/values";
 import { KEEP_CRDS_SCRIPT, webhookCheckObjects } from "../model/lifecycle";
+import { LAYER2_EVERYWHERE, SHARED_L2_ADVERTISEMENT, metallbObjects } from "../model/metallb";
+import type { BgpPeerSpec, PoolSpec } from "../model/types";
 import { chartArgs } from "./chart";
 import { plainConfigError } from "./deferred";
 
@@ -18,7 +20,12 @@ export interface MetalLbPoolArgs {
     addresses: pulumi.Input<pulumi.Input<string>[]>;
     /** Whether MetalLB may hand these addresses to any LoadBalancer Service (default true). */
     autoAssign?: boolean;
+    /** How the pool is announced (default: layer 2 from every node and interface). */
+    advertise?: PoolSpec["advertise"];
 }
+
+/** A BGP peer as {@link MetalLbArgs} takes it: the config's keys, the password as an Input (pass a secret). */
+export type MetalLbPeerArgs = Omit<BgpPeerSpec, "hasPassword"> & { password?: pulumi.Input<string> };
 
 /** Inputs of {@link MetalLb}. */
 export interface MetalLbArgs {
@@ -28,8 +35,13 @@ export interface MetalLbArgs {
     repository?: string;
     /** Namespace MetalLB runs in; created and labelled for privileged pods (the speaker needs them). */
     namespace?: string;
-    /** Address pools; each becomes an `IPAddressPool`, all advertised on layer 2. */
+    /** Address pools; each becomes an `IPAddressPool`, announced as its `advertise` says. */
     pools: MetalLbPoolArgs[];
+    /**
+     * BGP: the local AS and the peers (top-of-rack routers) the speakers open sessions with; the
+     * speakers then run FRR-K8s. Each peer's password goes into a `kubernetes.io/basic-auth` Secret.
+     */
+    bgp?: { localASN: number; routerID?: string; peers: MetalLbPeerArgs[] };
     /** Helm values merged over the program's (maps merge, anything else replaces). */
     values?: pulumi.Input<ExtraValues>;
     /**
@@ -59,7 +71,11 @@ export class MetalLb extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
     readonly chart: k8s.helm.v4.Chart;
     readonly pools: k8s.apiextensions.CustomResource[];
-    readonly l2Advertisement: k8s.apiextensions.CustomResource;
+    /** The shared L2Advertisement of every pool announced on layer 2 from every node (absent when there is none). */
+    readonly l2Advertisement?: k8s.apiextensions.CustomResource;
+    /** Every announcement object: L2Advertisements, BGPAdvertisements. */
+    readonly advertisements: k8s.apiextensions.CustomResource[];
+    readonly bgpPeers: k8s.apiextensions.CustomResource[];
     /** What a LoadBalancer Service must wait for to be given an address. */
     readonly ready: pulumi.Resource[];
     /** The Job that proves MetalLB's webhook answers (absent when the check is off). */
@@ -87,7 +103,11 @@ export class MetalLb extends pulumi.ComponentResource {
             },
         }, { parent: this });
 
-        const values = pulumi.output(args.values ?? {}).apply((extra) => metallbValues(extra));
+        const pools: PoolSpec[] = args.pools.map((p) => ({ name: p.name, addresses: [], autoAssign: p.autoAssign ?? true, advertise: p.advertise ?? LAYER2_EVERYWHERE }));
+        const bgp = args.bgp && { ...args.bgp, peers: args.bgp.peers.map(({ password, ...p }) => ({ ...p, hasPassword: password !== undefined })) };
+        const usesBgp = !!bgp || pools.some((p) => p.advertise?.bgp);
+        const objects = metallbObjects(pools, bgp, namespace);
+        const values = pulumi.output(args.values ?? {}).apply((extra) => metallbValues(extra, usesBgp));
         this.chart = new k8s.helm.v4.Chart(`${name}-chart`, {
             ...chartArgs("metallb", namespace, locateChart(repository, CHARTS.metallb.chart, version), values),
             // Helm's "keep" on the CRDs: Chart v4 then retains them when the chart goes.
@@ -115,14 +135,30 @@ export class MetalLb extends pulumi.ComponentResource {
             },
         }, { parent: this, dependsOn: beforePools }));
 
-        this.l2Advertisement = new k8s.apiextensions.CustomResource(`${name}-l2`, {
-            apiVersion: "metallb.io/v1beta1",
-            kind: "L2Advertisement",
-            metadata: { name: "layer2", namespace },
-            spec: { ipAddressPools: names },
-        }, { parent: this, dependsOn: [...beforePools, ...this.pools] });
+        // Advertisements name their pools: after them, so MetalLB's webhook checks them against the pools.
+        const custom = (key: string, apiVersion: string, kind: string, objectName: string, spec: Record<string, unknown>, after: pulumi.Resource[]) =>
+            new k8s.apiextensions.CustomResource(`${name}-${key}`, { apiVersion, kind, metadata: { name: objectName, namespace }, spec },
+                { parent: this, dependsOn: [...beforePools, ...after] });
+        this.advertisements = [
+            ...objects.l2Advertisements.map((a) => custom(a.key, "metallb.io/v1beta1", "L2Advertisement", a.name, a.spec, this.pools)),
+            ...objects.bgpAdvertisements.map((a) => custom(a.key, "metallb.io/v1beta1", "BGPAdvertisement", a.name, a.spec, this.pools)),
+        ];
+        this.l2Advertisement = this.advertisements.find((_, i) => objects.l2Advertisements[i]?.name === SHARED_L2_ADVERTISEMENT);
+        // A peer's BFD profile and password Secret exist before the peer: MetalLB refuses the whole config otherwise.
+        const bfd = new Map(objects.bfdProfiles.map((b) => [b.name, custom(b.key, "metallb.io/v1beta1", "BFDProfile", b.name, b.spec, [])]));
+        const passwords = new Map((args.bgp?.peers ?? []).filter((p) => p.password !== undefined).map((p) => [p.name, p.password!]));
+        const secrets = new Map(objects.passwordSecrets.map((s) => [s.peer, new k8s.core.v1.Secret(`${name}-${s.key}`, {
+            metadata: { name: s.name, namespace },
+            // What MetalLB reads for a peer's passwordSecret: type basic-auth, key "password".
+            type: "kubernetes.io/basic-auth",
+            stringData: { password: pulumi.secret(passwords.get(s.peer)!) },
+        }, { parent: this, dependsOn: [this.namespace], additionalSecretOutputs: ["data", "stringData"] })]));
+        this.bgpPeers = objects.bgpPeers.map((p) => custom(p.key, "metallb.io/v1beta2", "BGPPeer", p.name, p.spec, [
+            ...(p.spec.bfdProfile ? [bfd.get(p.spec.bfdProfile as string)!] : []),
+            ...(secrets.has(p.peer) ? [secrets.get(p.peer)!] : []),
+        ]));
 
-        this.ready = [...this.pools, this.l2Advertisement];
+        this.ready = [...this.pools, ...this.advertisements, ...this.bgpPeers];
         this.registerOutputs({ namespace, pools: names });
     }
 }

@@ -2,7 +2,7 @@
 // step that fills them in: schema-valid raw config in, the model's EdgeSpec out.
 import { CHARTS } from "../model/charts";
 import { RETAIN_DEFAULTS, WEBHOOK_CHECK } from "../model/lifecycle";
-import type { EdgeSpec, KeyAlgorithm } from "../model/types";
+import type { BgpSpec, EdgeSpec, KeyAlgorithm, PoolSpec } from "../model/types";
 import { withAddonDefaults } from "./addonsDefaults";
 import { withGatewayApiDefaults } from "./gatewayApiDefaults";
 
@@ -50,6 +50,47 @@ export const DEFAULTS = {
 // Schema-valid raw config: the shapes are known, the optional keys may be missing.
 type Raw = Record<string, any>;
 
+/** A pool is announced on layer 2 from every node unless `advertise` says otherwise. */
+export function withAdvertiseDefaults(raw: Raw | undefined): NonNullable<PoolSpec["advertise"]> {
+    // No advertise: layer 2, as before there was a choice. An advertise lists every way the pool is
+    // announced, so `{ "bgp": true }` is BGP alone.
+    const l2 = raw === undefined ? true : (raw.l2 ?? false);
+    const bgp = raw?.bgp ?? false;
+    return {
+        ...(l2 === false ? {} : { l2: { interfaces: l2.interfaces ?? [], nodeSelectors: l2.nodeSelectors ?? [] } }),
+        ...(bgp === false ? {} : {
+            bgp: {
+                ...(bgp.aggregationLength !== undefined ? { aggregationLength: bgp.aggregationLength } : {}),
+                ...(bgp.aggregationLengthV6 !== undefined ? { aggregationLengthV6: bgp.aggregationLengthV6 } : {}),
+                communities: bgp.communities ?? [],
+                ...(bgp.localPref !== undefined ? { localPref: bgp.localPref } : {}),
+                peers: bgp.peers ?? [],
+                nodeSelectors: bgp.nodeSelectors ?? [],
+            },
+        }),
+    };
+}
+
+export function withBgpDefaults(raw: Raw): BgpSpec {
+    return {
+        localASN: raw.localASN,
+        ...(raw.routerID !== undefined ? { routerID: raw.routerID } : {}),
+        peers: (raw.peers as Raw[]).map((p) => ({
+            name: p.name,
+            address: p.address,
+            asn: p.asn,
+            ...(p.port !== undefined ? { port: p.port } : {}),
+            ...(p.sourceAddress !== undefined ? { sourceAddress: p.sourceAddress } : {}),
+            ...(p.holdTime !== undefined ? { holdTime: p.holdTime } : {}),
+            ...(p.keepaliveTime !== undefined ? { keepaliveTime: p.keepaliveTime } : {}),
+            ebgpMultiHop: p.ebgpMultiHop ?? false,
+            nodeSelectors: p.nodeSelectors ?? [],
+            ...(p.bfd === undefined || p.bfd === false ? {} : { bfd: p.bfd === true ? {} : { ...p.bfd } }),
+            hasPassword: p.password !== undefined,
+        })),
+    };
+}
+
 /** Fills every default in; `raw` must have passed the schema. */
 export function withDefaults(raw: Raw): EdgeSpec {
     const metallb = raw.metallb;
@@ -65,7 +106,9 @@ export function withDefaults(raw: Raw): EdgeSpec {
                 name: pool.name,
                 addresses: pool.addresses,
                 autoAssign: pool.autoAssign ?? DEFAULTS.metallb.autoAssign,
+                advertise: withAdvertiseDefaults(pool.advertise),
             })),
+            ...(metallb.bgp ? { bgp: withBgpDefaults(metallb.bgp) } : {}),
             values: metallb.values ?? {},
             webhookCheck: {
                 enabled: metallb.webhookCheck?.enabled ?? DEFAULTS.metallb.webhookCheck.enabled,

@@ -120,9 +120,22 @@ export function readStackConfig(all: Record<string, string>, project = PROJECT):
     return coerceToSchema(stackConfigSchema, rawConfigFrom(all, project)) as Record<string, any>;
 }
 
-/** Checked stack config as Edge args: the CA key of `pki.bringYourOwnCa` made a secret, so no output or state shows it. */
+/**
+ * Checked stack config as Edge args: the CA key of `pki.bringYourOwnCa` and the BGP peers' passwords
+ * made secrets, so no output or state shows them.
+ */
 export function edgeArgsFromStackConfig(raw: Record<string, any>): Record<string, any> {
+    let args = raw;
     const byo = raw.pki?.bringYourOwnCa;
-    if (!byo || typeof byo !== "object") return raw;
-    return { ...raw, pki: { ...raw.pki, bringYourOwnCa: { ...byo, privateKeyPem: pulumi.secret(byo.privateKeyPem) } } };
+    if (byo && typeof byo === "object") {
+        args = { ...args, pki: { ...raw.pki, bringYourOwnCa: { ...byo, privateKeyPem: pulumi.secret(byo.privateKeyPem) } } };
+    }
+    const peers = raw.metallb?.bgp?.peers;
+    if (Array.isArray(peers) && peers.some((p) => p?.password !== undefined)) {
+        const secretPeers = peers.map((p) => (p?.password === undefined ? p : { ...p, password: pulumi.secret(String(p.password)) }));
+        args = { ...args, metallb: { ...raw.metallb, bgp: { ...raw.metallb.bgp, peers: secretPeers } } };
+    }
+    return args;
 }
+
+export { encryptedConfigKeys, stackSecretWarnings } from "./secretWarnings";

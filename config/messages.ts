@@ -12,7 +12,7 @@ export function keyPath(pointer: string): string {
 }
 
 /** Values under these keys are secrets: messages name the key, never the value. */
-const SECRET_KEYS = /(^|\.)bringYourOwnCa(\.|$)/;
+const SECRET_KEYS = /(^|\.)bringYourOwnCa(\.|$)|(^|\.)password$/;
 
 export function show(value: unknown, key = ""): string {
     if (SECRET_KEYS.test(key)) return "(secret value)";

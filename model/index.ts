@@ -17,3 +17,5 @@ export * from "./istiod";
 export * from "./valuesChecks";
 export * from "./versions";
 export * from "./lifecycle";
+export * from "./metallb";
+export * from "./metallbSpeaker";

@@ -6,10 +6,11 @@ import {
     authorizationPolicyName, certificateHostGroups, gatewayObjectName, gatewayReleaseName, gatewaySelector, hostSlug, httpPortName, uniqueNames,
 } from "./names";
 import { routesByHost } from "./routes";
-import type { EdgeSpec, GatewaySpec, RouteSpec } from "./types";
+import type { EdgeSpec, GatewaySpec, PoolSpec, RouteSpec } from "./types";
 import { gatewayChartValues, istioBaseValues, istiodValues, mergeIstiodValues, metallbValues } from "./values";
 import { programIstiodValues } from "./istiod";
 import { RETAIN_DEFAULTS, RetainSpec } from "./lifecycle";
+import { LAYER2_EVERYWHERE, MetallbObjects, SHARED_L2_ADVERTISEMENT, metallbObjects, usesBgp } from "./metallb";
 import { AddonsPlan, addonHosts, planAddons, withAddonRoutes } from "./addons";
 import { GatewayApiPlan, planGatewayApi } from "./gatewayApi";
 
@@ -90,8 +91,13 @@ export interface EdgePlan {
     metallb: {
         namespace: string;
         release: PlannedRelease;
-        pools: { name: string; addresses: string[]; autoAssign: boolean }[];
-        l2Advertisement: { name: string; pools: string[] };
+        pools: { name: string; addresses: string[]; autoAssign: boolean; advertise: NonNullable<PoolSpec["advertise"]> }[];
+        /** The shared L2Advertisement, when any pool is announced on layer 2 from every node. */
+        l2Advertisement?: { name: string; pools: string[] };
+        /** Every announcement object and BGP peer (model/metallb.ts). */
+        objects: MetallbObjects;
+        /** Whether the speakers run BGP (FRR-K8s). */
+        bgp: boolean;
     };
     istio: {
         namespace: string;
@@ -205,6 +211,11 @@ export function etcHostsLines(gateways: { ips: string[]; hosts: string[] }[]): s
         .map((line) => line.join(" "));
 }
 
+function sharedL2(objects: MetallbObjects): { l2Advertisement?: { name: string; pools: string[] } } {
+    const shared = objects.l2Advertisements.find((a) => a.name === SHARED_L2_ADVERTISEMENT);
+    return shared ? { l2Advertisement: { name: shared.name, pools: shared.spec.ipAddressPools as string[] } } : {};
+}
+
 /** Turns a validated edge into the plan of every object. The spec must have passed validateEdge. */
 export function planEdge(configured: EdgeSpec): EdgePlan {
     // Addon hosts are planned as hosts (and routes) of their gateway, like any configured host.
@@ -269,6 +280,8 @@ export function planEdge(configured: EdgeSpec): EdgePlan {
         };
     });
 
+    const metallb = metallbObjects(spec.metallb.pools, spec.metallb.bgp, spec.metallb.namespace);
+
     // Gateway API mode builds the same planned gateways (hosts, routes, certificates) with other objects.
     const gatewayApi = spec.api === "gateway-api" ? planGatewayApi(spec, gateways) : undefined;
 
@@ -298,9 +311,11 @@ export function planEdge(configured: EdgeSpec): EdgePlan {
         namespaces,
         metallb: {
             namespace: spec.metallb.namespace,
-            release: release("metallb", spec.metallb.namespace, spec.metallb.repository, CHARTS.metallb.chart, spec.metallb.version, metallbValues(spec.metallb.values)),
-            pools: spec.metallb.pools.map((p) => ({ name: p.name, addresses: [...p.addresses], autoAssign: p.autoAssign })),
-            l2Advertisement: { name: "layer2", pools: spec.metallb.pools.map((p) => p.name) },
+            release: release("metallb", spec.metallb.namespace, spec.metallb.repository, CHARTS.metallb.chart, spec.metallb.version, metallbValues(spec.metallb.values, usesBgp(spec))),
+            pools: spec.metallb.pools.map((p) => ({ name: p.name, addresses: [...p.addresses], autoAssign: p.autoAssign, advertise: p.advertise ?? LAYER2_EVERYWHERE })),
+            ...sharedL2(metallb),
+            objects: metallb,
+            bgp: usesBgp(spec),
         },
         istio: {
             namespace: spec.istio.namespace,

@@ -14,10 +14,70 @@ export interface ResourceRequirements {
 /** Helm values merged over the ones the program sets (maps merge, anything else replaces). */
 export type ExtraValues = Record<string, unknown>;
 
+/** A Kubernetes label selector (MetalLB's nodeSelectors). */
+export interface LabelSelector {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
+}
+
+/** Layer-2 announcement of a pool: from every interface and node unless limited. */
+export interface L2AnnouncementSpec {
+    interfaces: string[];
+    nodeSelectors: LabelSelector[];
+}
+
+/** BGP announcement of a pool (a BGPAdvertisement). */
+export interface BgpAnnouncementSpec {
+    aggregationLength?: number;
+    aggregationLengthV6?: number;
+    communities: string[];
+    localPref?: number;
+    /** Names of the peers to announce to; empty: every peer. */
+    peers: string[];
+    /** The nodes that may be next hops; empty: every node. */
+    nodeSelectors: LabelSelector[];
+}
+
 export interface PoolSpec {
     name: string;
     addresses: string[];
     autoAssign: boolean;
+    /** How the pool is announced; absent in specs made before there was a choice: layer 2 from every node. */
+    advertise?: { l2?: L2AnnouncementSpec; bgp?: BgpAnnouncementSpec };
+}
+
+/** A BFD profile of a peer (MetalLB's BFDProfile), in milliseconds. */
+export interface BfdSpec {
+    receiveInterval?: number;
+    transmitInterval?: number;
+    detectMultiplier?: number;
+    echoInterval?: number;
+    echoMode?: boolean;
+    passiveMode?: boolean;
+    minimumTtl?: number;
+}
+
+/** One BGP peer (a BGPPeer), typically a top-of-rack router. */
+export interface BgpPeerSpec {
+    name: string;
+    address: string;
+    asn: number;
+    port?: number;
+    sourceAddress?: string;
+    holdTime?: string;
+    keepaliveTime?: string;
+    ebgpMultiHop: boolean;
+    nodeSelectors: LabelSelector[];
+    bfd?: BfdSpec;
+    /** A password is set (the value itself is passed separately, as a secret). */
+    hasPassword: boolean;
+}
+
+/** MetalLB's BGP speakers: the local AS and the routers they peer with. */
+export interface BgpSpec {
+    localASN: number;
+    routerID?: string;
+    peers: BgpPeerSpec[];
 }
 export interface MetalLbSpec {
     version: string;
@@ -29,6 +89,8 @@ export interface MetalLbSpec {
     values: ExtraValues;
     /** Wait for MetalLB's webhook before the pools (a Job's server-side dry run); absent in older specs means on, default image. */
     webhookCheck?: { enabled: boolean; image: string };
+    /** BGP: absent when every pool is announced on layer 2 only. */
+    bgp?: BgpSpec;
 }
 
 export interface IstioSpec {

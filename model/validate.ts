@@ -10,6 +10,7 @@ import { clusterLocalNamespace, destinationHostProblem, hostsIntersect, servedHo
 import type { EdgeSpec, GatewaySpec, ResourceRequirements } from "./types";
 import { programIstiodValues } from "./istiod";
 import { versionProblems, versionWarnings } from "./versions";
+import { metallbAnnouncementProblems, metallbAnnouncementWarnings } from "./metallb";
 import { gatewayApiMinTls } from "./gatewayApi";
 import { baseValuesProblems, gatewayValuesProblems, istiodValuesProblems, metallbValuesProblems } from "./valuesChecks";
 
@@ -368,6 +369,7 @@ export function validateEdge(spec: EdgeSpec): string[] {
     problems.push(...gatewayApiProblems(spec));
     problems.push(...valuesProblems(spec));
     problems.push(...versionProblems(spec));
+    if (pools) problems.push(...metallbAnnouncementProblems(spec));
     return problems;
 }
 
@@ -377,7 +379,7 @@ export function validateEdge(spec: EdgeSpec): string[] {
  * mesh-wide TLS minimum where gateways ask for different ones.
  */
 export function edgeWarnings(spec: EdgeSpec): string[] {
-    const warnings = versionWarnings(spec);
+    const warnings = [...versionWarnings(spec), ...metallbAnnouncementWarnings(spec)];
     if (spec.api === "gateway-api" && gatewayApiMinTls(spec) === "TLSV1_3" && spec.gateways.some((gw) => gw.minTlsVersion !== "TLSV1_3")) {
         warnings.push("gateway-api mode: Istio has no per-listener minimum TLS version, so every gateway gets the strictest configured, TLSV1_3 (mesh-wide tlsDefaults)");
     }

@@ -1,6 +1,7 @@
 // Helm values the program gives each chart, as pure functions of the validated edge. Users may
 // merge their own values over these (`values` keys in config): maps merge, anything else replaces.
 import { gatewayPodLabels, gatewaySelector } from "./names";
+import { speakerValues } from "./metallbSpeaker";
 import type { ExtraValues, GatewaySpec, IpFamily, IstioSpec } from "./types";
 
 /** MetalLB's annotation asking for specific LoadBalancer IPs (not `spec.loadBalancerIP`, deprecated). */
@@ -16,13 +17,12 @@ export function mergeValues(ours: Record<string, unknown>, extra: ExtraValues | 
     return out;
 }
 
-export function metallbValues(extra?: ExtraValues): Record<string, unknown> {
-    return mergeValues({
-        crds: { enabled: true },
-        // Layer 2 only: the BGP backends are not needed and add privileged containers.
-        frrk8s: { enabled: false },
-        speaker: { frr: { enabled: false } },
-    }, extra);
+/**
+ * The metallb chart's values: its CRDs, and the speaker's BGP backend, FRR-K8s when any pool is
+ * announced over BGP (the chart's default and MetalLB's recommended mode), none for layer 2 alone.
+ */
+export function metallbValues(extra?: ExtraValues, bgp = false): Record<string, unknown> {
+    return mergeValues({ crds: { enabled: true }, ...speakerValues(bgp, extra) }, extra);
 }
 
 /**

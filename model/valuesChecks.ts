@@ -123,6 +123,17 @@ export function metallbValuesProblems(extra: ExtraValues | undefined, key = "met
     if (isMap(extra.speaker) && extra.speaker.enabled === false) {
         problems.push(`${key}.speaker.enabled: false removes MetalLB's speaker, and nothing would announce the gateways' IPs; remove it`);
     }
+    const frrk8s = isMap(extra.frrk8s) ? extra.frrk8s : {};
+    const frr = isMap(extra.speaker) && isMap(extra.speaker.frr) ? extra.speaker.frr.enabled : undefined;
+    if (frr === true && (frrk8s.enabled === true || frrk8s.external === true)) {
+        problems.push(`${key}.speaker.frr.enabled: true beside ${key}.frrk8s.${frrk8s.external === true ? "external" : "enabled"}: true, which the chart refuses ("mutually exclusive"); keep one BGP backend (the program runs FRR-K8s for BGP)`);
+    }
+    if (frrk8s.external === true && frrk8s.enabled === true) {
+        problems.push(`${key}.frrk8s.enabled: true beside ${key}.frrk8s.external: true, which the chart refuses ("mutually exclusive"): external means your own frr-k8s instead of the bundled one; remove ${key}.frrk8s.enabled`);
+    }
+    if (frrk8s.external === true && !frrk8s.namespace) {
+        problems.push(`${key}.frrk8s.external: true needs ${key}.frrk8s.namespace, the namespace of your frr-k8s (the chart refuses it without)`);
+    }
     return problems;
 }
 

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { StackConfig } from "../../config";
 import { Evaluation, RegisteredResource, isSecretValue, resolve, reveal } from "../helpers/mocks";
 import { EdgeOutputs, T, chartByRelease, evaluateEdge, evaluateStackEdge, gatewayChartPodLabels, gatewayCharts, matchCovers, selects } from "../helpers/edge";
-import { editedConfig, stackConfig } from "../helpers/stacks";
+import { STACKS, editedConfig, stackConfig } from "../helpers/stacks";
 
 import { parseStackConfig } from "../../config";
 import { addonHosts, withAddonRoutes } from "../../model/addons";
@@ -11,7 +11,7 @@ import { parsePortName } from "../../policy/lib/istio";
 /** Istio's port-naming rule, from the policy pack. */
 const validPortName = (name: string) => parsePortName(name) !== undefined;
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`the edge for Pulumi.${stack}.yaml`, () => {
         let config: StackConfig;
         let ev: Evaluation<EdgeOutputs>;
@@ -23,19 +23,20 @@ for (const stack of ["dev", "prod"]) {
 
         const dependsOn = (r: RegisteredResource, on: RegisteredResource) => ev.transitiveDependencies(r.urn).has(on.urn);
 
-        it("installs MetalLB layer-2 only, pinned, in a namespace that allows privileged pods", () => {
+        it("installs MetalLB pinned, in a namespace that allows privileged pods, with FRR-K8s exactly when BGP is used", () => {
             const ns = ev.ofType(T.namespace).find((n) => n.inputs.metadata.name === config.metallb.namespace)!;
             assert.strictEqual(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged");
             const chart = chartByRelease(ev, "metallb");
             assert.strictEqual(chart.inputs.version, config.metallb.version);
             assert.strictEqual(chart.inputs.namespace, config.metallb.namespace);
             assert.strictEqual(chart.inputs.repositoryOpts.repo, "https://metallb.github.io/metallb");
-            assert.strictEqual(chart.inputs.values.frrk8s.enabled, false);
-            assert.strictEqual(chart.inputs.values.speaker.frr.enabled, false);
+            const bgp = config.metallb.pools.some((p) => p.advertise?.bgp);
+            assert.strictEqual(chart.inputs.values.frrk8s.enabled, bgp);
+            assert.strictEqual(chart.inputs.values.speaker.frr.enabled, false, "FRR mode is deprecated: never");
             assert.ok(dependsOn(chart, ns));
         });
 
-        it("creates one IPAddressPool per pool, after the MetalLB chart, and advertises all of them", () => {
+        it("creates one IPAddressPool per pool, after the MetalLB chart, and announces each as its config says", () => {
             const chart = chartByRelease(ev, "metallb");
             const pools = ev.ofType(T.pool);
             assert.deepStrictEqual(pools.map((p) => p.inputs.metadata.name).sort(), config.metallb.pools.map((p) => p.name).sort());
@@ -46,9 +47,36 @@ for (const stack of ["dev", "prod"]) {
                 assert.strictEqual(pool.inputs.metadata.namespace, config.metallb.namespace);
                 assert.ok(pool.dependencies.includes(chart.urn), `${pool.name} must wait for the MetalLB chart (CRDs, webhook)`);
             }
-            const [l2] = ev.ofType(T.l2);
-            assert.deepStrictEqual([...l2.inputs.spec.ipAddressPools].sort(), pools.map((p) => p.inputs.metadata.name).sort());
-            assert.ok(dependsOn(l2, chart));
+            // Each pool is named by exactly one advertisement of each way it is announced, and by no other.
+            for (const [type, mode] of [[T.l2, "l2"], [T.bgpAdvertisement, "bgp"]] as const) {
+                const advertisements = ev.ofType(type);
+                for (const pool of config.metallb.pools) {
+                    const naming = advertisements.filter((a) => a.inputs.spec.ipAddressPools.includes(pool.name));
+                    assert.strictEqual(naming.length, pool.advertise?.[mode] ? 1 : 0, `${mode} advertisements of pool ${pool.name}`);
+                    const want = pool.advertise?.[mode];
+                    if (mode === "l2" && want && "interfaces" in want && want.interfaces.length > 0) assert.deepStrictEqual(naming[0].inputs.spec.interfaces, want.interfaces);
+                }
+                for (const a of advertisements) {
+                    assert.ok(dependsOn(a, chart), `${a.name} after the chart`);
+                    for (const name of a.inputs.spec.ipAddressPools) assert.ok(dependsOn(a, pools.find((p) => p.inputs.metadata.name === name)!), `${a.name} after pool ${name}`);
+                }
+            }
+        });
+
+        it("opens a BGP session per configured peer, its BFD profile first", () => {
+            const peers = ev.ofType(T.bgpPeer);
+            const configured = config.metallb.bgp?.peers ?? [];
+            assert.deepStrictEqual(peers.map((p) => p.inputs.spec.peerAddress).sort(), configured.map((p) => p.address).sort());
+            for (const peer of peers) {
+                const want = configured.find((p) => p.address === peer.inputs.spec.peerAddress)!;
+                assert.deepStrictEqual([peer.inputs.spec.myASN, peer.inputs.spec.peerASN], [config.metallb.bgp!.localASN, want.asn]);
+                assert.strictEqual(peer.inputs.spec.password, undefined, "a password only ever through passwordSecret");
+                const bfd = ev.ofType(T.bfdProfile).find((b) => b.inputs.metadata.name === peer.inputs.spec.bfdProfile);
+                assert.strictEqual(!!bfd, !!want.bfd, `${peer.name}: a BFD profile exactly when bfd is set`);
+                if (bfd) assert.ok(dependsOn(peer, bfd), "MetalLB refuses a peer whose BFD profile does not exist yet");
+                // Every gateway Service waits for the peers: an address nobody announces yet answers nothing.
+                for (const gw of gatewayCharts(ev)) assert.ok(dependsOn(gw, peer), `${gw.inputs.name} after ${peer.name}`);
+            }
         });
 
         it("installs Istio base → istiod → gateways, pinned to one version", () => {

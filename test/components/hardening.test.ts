@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { parseStackConfig } from "../../config";
 import { Evaluation, RegisteredResource, isSecretValue, resolve, reveal } from "../helpers/mocks";
 import { EdgeOutputs, T, chartByRelease, evaluateEdge, evaluateStackEdge, gatewayChartPodLabels, gatewayCharts, selects } from "../helpers/edge";
-import { editedConfig, stackConfig } from "../helpers/stacks";
+import { STACKS, editedConfig, stackConfig } from "../helpers/stacks";
 
 
 /** Strings holding private key material that reach the engine without a secret marker. */
@@ -127,7 +127,7 @@ describe("hardening: PKI safety", () => {
         assert.throws(() => parseStackConfig(editedConfig("dev", (raw) => { raw.pki.keyAlgorithm = "RSA-1024"; })), /pki\.keyAlgorithm: "RSA-1024" is not valid/);
     });
 
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         it(`keeps every private key secret in ${stack}: no plain output, no plain resource input`, async () => {
             const ev = await evaluateStackEdge(stack);
             const { gateways, etcHosts, caCertificatePem } = ev.result;

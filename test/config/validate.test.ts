@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ConfigError, DEFAULTS, parseStackConfig, rawConfigFrom, readStackConfig } from "../../config";
-import { editedConfig, flatStackConfig, rawStackConfig, stackConfig } from "../helpers/stacks";
+import { STACKS, editedConfig, flatStackConfig, rawStackConfig, stackConfig } from "../helpers/stacks";
 
 /** Expects the config to be rejected with a problem matching every pattern. */
 function rejects(raw: Record<string, any>, ...patterns: RegExp[]): string {
@@ -21,7 +21,7 @@ const route = (name: string, match: object, extra: object = {}) => ({
 });
 
 describe("config: the committed stacks", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         it(`Pulumi.${stack}.yaml is valid`, () => {
             const config = stackConfig(stack);
             assert.deepStrictEqual(config.gateways.map((g) => g.name), ["primary", "secondary"]);

@@ -16,6 +16,9 @@ export const T = {
     virtualService: "kubernetes:networking.istio.io/v1:VirtualService",
     pool: "kubernetes:metallb.io/v1beta1:IPAddressPool",
     l2: "kubernetes:metallb.io/v1beta1:L2Advertisement",
+    bgpAdvertisement: "kubernetes:metallb.io/v1beta1:BGPAdvertisement",
+    bgpPeer: "kubernetes:metallb.io/v1beta2:BGPPeer",
+    bfdProfile: "kubernetes:metallb.io/v1beta1:BFDProfile",
     authorizationPolicy: "kubernetes:security.istio.io/v1:AuthorizationPolicy",
     peerAuthentication: "kubernetes:security.istio.io/v1:PeerAuthentication",
     privateKey: "tls:index/privateKey:PrivateKey",
@@ -36,7 +39,14 @@ export interface EdgeOutputs {
 export function argsFromSpec(spec: EdgeSpec): EdgeArgs {
     const { bringYourOwnCa: _byo, ...pki } = spec.pki;
     return {
-        metallb: spec.metallb,
+        metallb: {
+            ...spec.metallb,
+            // The config's keys: a password of its own (a test value) where the spec says there is one.
+            bgp: spec.metallb.bgp && {
+                ...spec.metallb.bgp,
+                peers: spec.metallb.bgp.peers.map(({ hasPassword, ...peer }) => ({ ...peer, ...(hasPassword ? { password: pulumi.secret(`password-of-${peer.name}`) } : {}) })),
+            },
+        },
         istio: spec.istio,
         pki,
         gateways: spec.gateways.map(({ ips, routes, ...gw }) => ({

@@ -40,6 +40,9 @@ const crdObject = (file: string) => {
 const validators: Record<string, ReturnType<typeof ajv.compile>> = {
     "metallb.io/v1beta1/IPAddressPool": crdObject("metallb-0.16.1-IPAddressPool-v1beta1.json"),
     "metallb.io/v1beta1/L2Advertisement": crdObject("metallb-0.16.1-L2Advertisement-v1beta1.json"),
+    "metallb.io/v1beta1/BGPAdvertisement": crdObject("metallb-0.16.1-BGPAdvertisement-v1beta1.json"),
+    "metallb.io/v1beta1/BFDProfile": crdObject("metallb-0.16.1-BFDProfile-v1beta1.json"),
+    "metallb.io/v1beta2/BGPPeer": crdObject("metallb-0.16.1-BGPPeer-v1beta2.json"),
 };
 
 // Gateway API v1.5.1 (standard channel) CRD schemas of the kinds the program writes. Their CEL rules

@@ -6,6 +6,12 @@ import { PROJECT, StackConfig, flatConfigFrom, parseStackConfig, rawConfigFrom }
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
+/** Every committed stack (Pulumi.<stack>.yaml at the root): dev, prod, metal. Each passes the same tests. */
+export const STACKS: readonly string[] = fs.readdirSync(ROOT)
+    .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+
 /** Pulumi's flat config map for a stack file: "<project>:<key>" → string (JSON for structured values). */
 export function flatStackConfig(stack: string): Record<string, string> {
     const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };

@@ -7,7 +7,7 @@ import * as path from "path";
 import { parseStackConfig } from "../../config";
 import { EdgePlan, planEdge } from "../../model/plan";
 import { uniqueNames } from "../../model/names";
-import { stackConfig } from "../helpers/stacks";
+import { STACKS, stackConfig } from "../helpers/stacks";
 
 const pools = { pools: [{ name: "lb", addresses: ["10.0.0.0/24"] }] };
 const gateway = (name: string, ip: string, hosts: string[], extra: object = {}) => ({ name, ip, hosts, ...extra });
@@ -84,7 +84,7 @@ describe("model: names cannot collide", () => {
     });
 
     it("keeps the names of every config that worked before (both committed stacks)", () => {
-        for (const stack of ["dev", "prod"]) {
+        for (const stack of STACKS) {
             const p = planEdge(stackConfig(stack));
             for (const c of p.certificates) assert.doesNotMatch(c.secretName, /-[0-9a-f]{6}-tls$/, c.secretName);
             assert.deepStrictEqual(p.gateways.map((g) => g.componentName), ["primary", "secondary"]);

@@ -3,6 +3,7 @@ import { allPolicies } from "../../policy/policies";
 import { StackResource } from "../../policy/lib/model";
 import { T, evaluateStackEdge } from "../helpers/edge";
 import { GA, evaluateGatewayApiStack } from "../helpers/gatewayApi";
+import { STACKS } from "../helpers/stacks";
 import { reveal } from "../helpers/mocks";
 import { runPolicy } from "./harness";
 
@@ -31,7 +32,7 @@ const find = (resources: StackResource[], type: string, name: string) => {
 };
 
 describe("the policy pack judges our own program", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         it(`Pulumi.${stack}.yaml violates no policy (mandatory or advisory)`, async () => {
             const resources = await programResources(stack);
             assert.ok(resources.some((r) => r.type === T.gateway));

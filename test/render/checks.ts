@@ -1,6 +1,7 @@
 // Checks of what helm renders for the program's releases against what the program meant. Each
 // check is a pure function of a RenderSet returning problems (empty = fine), so that any test
 // (other stacks, other configs) can run them and small hand-made inputs can prove they bite.
+import { bgpImplementation } from "../../model/metallb";
 import { isDeepStrictEqual } from "util";
 import { CHARTS } from "../../model/charts";
 import { parsePortName, selects } from "../../policy/lib/istio";
@@ -473,6 +474,30 @@ export function metallbProblems(set: RenderSet): string[] {
         if (!component("DaemonSet", "speaker")) problems.push(`${id}: renders no speaker DaemonSet`);
         if (!component("Deployment", "controller")) problems.push(`${id}: renders no controller Deployment`);
         const eff = effectiveValues(release.chart, release.release.values);
+        // BGP objects of the program need a speaker that speaks BGP, in the implementation the values select.
+        const bgpObjects = set.resources.filter((r) => parseTypeToken(r.type)?.group === "metallb.io" && /^(BGPPeer|BGPAdvertisement|BFDProfile)$/.test(parseTypeToken(r.type)!.kind));
+        if (bgpObjects.length > 0) {
+            const speaker = release.objects.find((o) => o.kind === "DaemonSet" && o.spec?.template?.metadata?.labels?.["app.kubernetes.io/component"] === "speaker");
+            const containers: any[] = speaker?.spec?.template?.spec?.containers ?? [];
+            const type = containers.flatMap((c) => c.env ?? []).find((e: any) => e.name === "METALLB_BGP_TYPE")?.value ?? "native";
+            const bundled = release.objects.some((o) => o.kind === "DaemonSet" && /frr-k8s$/.test(o.metadata?.name ?? ""));
+            const frrCrd = release.objects.some((o) => o.kind === "CustomResourceDefinition" && o.metadata?.name === "frrconfigurations.frrk8s.metallb.io");
+            const args: string[] = containers.flatMap((c) => c.args ?? []);
+            const want = bgpImplementation(true, release.release.values as Record<string, unknown>);
+            const expected: Record<typeof want, [string, boolean, boolean]> = {
+                // METALLB_BGP_TYPE, bundled frr-k8s DaemonSet, an FRR container in the speaker
+                "frr-k8s": ["frr-k8s", true, false],
+                "frr-k8s-external": ["frr-k8s", false, false],
+                frr: ["frr", false, true],
+                native: ["native", false, false],
+            };
+            const [wantType, wantBundled, wantFrr] = expected[want];
+            if (type !== wantType) problems.push(`${id}: values select ${want}, and the speaker runs with METALLB_BGP_TYPE ${JSON.stringify(type)}, not ${JSON.stringify(wantType)}`);
+            if (bundled !== wantBundled) problems.push(`${id}: values select ${want}, and the bundled frr-k8s DaemonSet is ${bundled ? "" : "not "}rendered`);
+            if (containers.some((c) => c.name === "frr") !== wantFrr) problems.push(`${id}: values select ${want}, and the speaker ${wantFrr ? "lacks" : "runs"} an frr container`);
+            if (want === "frr-k8s" && !frrCrd) problems.push(`${id}: FRR-K8s without the FRRConfiguration CRD the speakers write`);
+            if (want === "frr-k8s-external" && !args.some((a) => a.startsWith("--frrk8s-namespace="))) problems.push(`${id}: an external frr-k8s, but the speaker is not told its namespace`);
+        }
         if (eff.frrk8s?.enabled !== true && eff.speaker?.frr?.enabled !== true) {
             for (const o of release.objects.filter((o) => /frr/i.test(o.metadata?.name ?? "") || /frr/i.test(o.apiVersion ?? "") || /frr/i.test(o.spec?.group ?? ""))) {
                 problems.push(`${id}: FRR is off but it renders ${o.kind} ${o.metadata.name}`);

@@ -9,7 +9,7 @@ const evaluations = new Map<string, Promise<ProgramEvaluation>>();
  * The program for a committed stack file (Pulumi.<stack>.yaml), evaluated under mocks once per
  * run: callers only read it (edits go to copies).
  */
-export function evaluateStack(stack: "dev" | "prod"): Promise<ProgramEvaluation> {
+export function evaluateStack(stack: string): Promise<ProgramEvaluation> {
     let evaluation = evaluations.get(stack);
     if (!evaluation) {
         evaluation = evaluateStackEdge(stack);

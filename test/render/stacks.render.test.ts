@@ -6,8 +6,9 @@ import {
     gatewaySelectorProblems, metallbProblems, parseTypeToken, renderForTest, renderProblems, resourceProblems, sizingProblemsOf, unusedValueProblems,
 } from ".";
 import { evaluateStack } from "./program";
+import { STACKS } from "../helpers/stacks";
 
-for (const stack of ["dev", "prod"] as const) {
+for (const stack of STACKS) {
     describe(`helm render of Pulumi.${stack}.yaml`, function () {
         let set: RenderSet;
         before(async function () {
@@ -20,7 +21,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("exposes each gateway on a MetalLB LoadBalancer Service with every Gateway port", () => assertNoProblems(gatewayServiceProblems(set)));
         it("sizes istiod and the gateways as configured (replicas, HPA, PDB, anti-affinity)", () => assertNoProblems(sizingProblemsOf(set)));
         it("gives no container requests above its limits", () => assertNoProblems(resourceProblems(set)));
-        it("installs MetalLB's CRDs, speaker and controller, without FRR", () => assertNoProblems(metallbProblems(set)));
+        it("installs MetalLB's CRDs, speaker and controller, with FRR-K8s exactly when BGP is configured", () => assertNoProblems(metallbProblems(set)));
         it("installs a served CRD version for every custom resource the program creates", () => assertNoProblems(crdCoverageProblems(set)));
     });
 }
