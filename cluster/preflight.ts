@@ -103,7 +103,10 @@ export function readClusterFacts(options: ReadOptions = {}): ReadResult {
         else notes.push(`CRDs could not be read (${crds.failed}); an earlier install of MetalLB, Istio or the Gateway API goes unnoticed`);
 
         const nodes = kubectl(options, flags, ["get", "nodes"]);
-        if ("json" in nodes) facts.nodeLabels = (nodes.json?.items ?? []).map((n: any) => n.metadata?.labels ?? {});
+        if ("json" in nodes) {
+            facts.nodeLabels = (nodes.json?.items ?? []).map((n: any) => n.metadata?.labels ?? {});
+            facts.nodeInternalIps = (nodes.json?.items ?? []).map((n: any) => (n.status?.addresses ?? []).filter((a: any) => a?.type === "InternalIP").map((a: any) => String(a.address)));
+        }
 
         if (options.storageClasses) {
             const classes = kubectl(options, flags, ["get", "storageclasses"]);

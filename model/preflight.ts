@@ -1,6 +1,9 @@
 // What the charts need from a cluster, judged from facts read off it: errors with their fix,
 // and warnings where the facts are unknown (k3s and microk8s keep kube-proxy's config elsewhere).
 import { parse } from "yaml";
+import { parseIp } from "../policy/lib/addresses";
+import { selectorMatches } from "./metallb";
+import type { LabelSelector } from "./types";
 
 /** Oldest Kubernetes the charts' own `kubeVersion` fields accept (MetalLB's `>= 1.19.0-0`). */
 export const CHARTS_MIN_KUBERNETES = "1.19.0";
@@ -22,8 +25,10 @@ export interface ClusterFacts {
     crds?: CrdFact[];
     /** StorageClasses, read when the config asks for a volume. */
     storageClasses?: { name: string; isDefault: boolean }[];
-    /** Labels of the nodes: which distribution this is (minikube, microk8s, k3s, kind). */
+    /** Labels of the nodes: which distribution this is (minikube, microk8s, k3s, kind), which nodes a selector picks. */
     nodeLabels?: Record<string, string>[];
+    /** Each node's InternalIP addresses, in the order of nodeLabels: the address families BGP sessions can use. */
+    nodeInternalIps?: string[][];
     /** `config.conf` of ConfigMap kube-system/kube-proxy; `null` when that ConfigMap does not exist. */
     kubeProxyConfig?: string | null;
     /** Names of the DaemonSets in kube-system. */
@@ -77,11 +82,36 @@ function distributionOf(facts: ClusterFacts): "minikube" | "microk8s" | "k3s" | 
     return undefined;
 }
 
+/** The parts of a validated edge preflight reads. */
+interface PreflightSpec {
+    api?: string;
+    gatewayApi?: { crds: { manage: boolean; version: string } };
+    addons?: { prometheus: { enabled: boolean; storage?: { storageClass: string } } };
+    metallb?: {
+        pools: { advertise?: { l2?: { nodeSelectors: LabelSelector[] }; bgp?: { nodeSelectors: LabelSelector[] } } }[];
+        bgp?: { peers: { address: string; nodeSelectors: LabelSelector[] }[] };
+    };
+}
+
 /** What a validated edge asks of the cluster that preflight can check. */
-export function preflightNeeds(spec: { api?: string; gatewayApi?: { crds: { manage: boolean; version: string } }; addons?: { prometheus: { enabled: boolean; storage?: { storageClass: string } } } }): PreflightNeeds {
+export function preflightNeeds(spec: PreflightSpec): PreflightNeeds {
     const gatewayApi = spec.api === "gateway-api" && spec.gatewayApi ? { manageGatewayApiCrds: spec.gatewayApi.crds.manage, gatewayApiVersion: spec.gatewayApi.crds.version } : {};
     const prometheus = spec.addons?.prometheus;
-    return { ...gatewayApi, ...(prometheus?.enabled && prometheus.storage ? { storageClass: prometheus.storage.storageClass } : {}) };
+    const selectors: { key: string; selectors: LabelSelector[] }[] = [];
+    spec.metallb?.pools.forEach((pool, i) => {
+        for (const mode of ["l2", "bgp"] as const) {
+            const chosen = pool.advertise?.[mode]?.nodeSelectors ?? [];
+            if (chosen.length > 0) selectors.push({ key: `metallb.pools[${i}].advertise.${mode}.nodeSelectors`, selectors: chosen });
+        }
+    });
+    const peers = (spec.metallb?.bgp?.peers ?? []).map((p, i) => ({ key: `metallb.bgp.peers[${i}]`, address: p.address, nodeSelectors: p.nodeSelectors }));
+    peers.forEach((p) => { if (p.nodeSelectors.length > 0) selectors.push({ key: `${p.key}.nodeSelectors`, selectors: p.nodeSelectors }); });
+    return {
+        ...gatewayApi,
+        ...(prometheus?.enabled && prometheus.storage ? { storageClass: prometheus.storage.storageClass } : {}),
+        ...(peers.length > 0 ? { bgpPeers: peers } : {}),
+        ...(selectors.length > 0 ? { nodeSelectors: selectors } : {}),
+    };
 }
 
 /** What the config asks of the cluster that preflight can check. */
@@ -91,6 +121,39 @@ export interface PreflightNeeds {
     gatewayApiVersion?: string;
     /** A PersistentVolumeClaim's storage class: "" means the cluster's default. */
     storageClass?: string;
+    /** BGP peers: each needs nodes with an address of its family. */
+    bgpPeers?: { key: string; address: string; nodeSelectors: LabelSelector[] }[];
+    /** MetalLB node selectors of the config: each should pick a node. */
+    nodeSelectors?: { key: string; selectors: LabelSelector[] }[];
+}
+
+/**
+ * BGP against the nodes: a peer is reached from nodes with an address of its family (FRR opens
+ * the session from one), and a node selector that picks no node announces from nowhere.
+ */
+export function bgpNodeFindings(facts: ClusterFacts, needs: PreflightNeeds): PreflightResult {
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    const labels = facts.nodeLabels;
+    if (!labels) return { errors, warnings };
+    const picks = (selectors: LabelSelector[]) => labels.map((_, n) => n).filter((n) => selectors.length === 0 || selectors.some((s) => selectorMatches(s, labels[n])));
+    const familyName = (f: string) => (f === "ipv4" ? "IPv4" : "IPv6");
+    for (const peer of needs.bgpPeers ?? []) {
+        const family = parseIp(peer.address)?.family;
+        if (!family || !facts.nodeInternalIps) continue;
+        const nodes = picks(peer.nodeSelectors);
+        const families = new Set(nodes.flatMap((n) => (facts.nodeInternalIps![n] ?? []).map((a) => parseIp(a)?.family)));
+        if (nodes.length > 0 && !families.has(family)) {
+            const have = [...families].filter(Boolean).map((f) => familyName(f!)).join(" and ") || "no";
+            errors.push(`${peer.key}.address: ${JSON.stringify(peer.address)} is ${familyName(family)}, and the nodes that would peer with it have ${have} InternalIP addresses, so no BGP session can come up: give the peer's ${familyName([...families][0] ?? "ipv4")} address, or make the cluster dual-stack`);
+        }
+    }
+    for (const need of needs.nodeSelectors ?? []) {
+        if (picks(need.selectors).length === 0) {
+            warnings.push(`${need.key}: picks none of the cluster's ${labels.length} node(s), so nothing is announced from there (check the labels: kubectl get nodes --show-labels)`);
+        }
+    }
+    return { errors, warnings };
 }
 
 /**
@@ -149,6 +212,9 @@ export function existingInstallFindings(facts: ClusterFacts, needs: PreflightNee
 
 export function preflightFindings(facts: ClusterFacts, needs?: PreflightNeeds): PreflightResult {
     const { errors, warnings } = existingInstallFindings(facts, needs);
+    const bgp = bgpNodeFindings(facts, needs ?? {});
+    errors.push(...bgp.errors);
+    warnings.push(...bgp.warnings);
 
     if (facts.kubeProxyConfig === null) {
         warnings.push("kube-proxy: no ConfigMap kube-system/kube-proxy (k3s, microk8s and kube-proxy-free CNIs keep it elsewhere), so its mode is unknown; if kube-proxy runs in IPVS mode, set strictARP: true or MetalLB's layer 2 answers for nothing");

@@ -16,6 +16,8 @@ export interface FakeCluster {
     crds?: { metadata: Record<string, unknown> }[];
     /** Labels of each node. */
     nodeLabels?: Record<string, string>[];
+    /** Each node's InternalIP addresses (in the order of nodeLabels; default one IPv4 address each). */
+    nodeInternalIps?: string[][];
     storageClasses?: { name: string; isDefault?: boolean }[];
     /** A file each call appends its arguments to (one line per call). */
     log?: string;
@@ -29,7 +31,10 @@ export function fakeKubectl(cluster: FakeCluster): string {
         configmap: cluster.kubeProxyConfig === null ? null : JSON.stringify({ data: { "config.conf": cluster.kubeProxyConfig ?? "mode: iptables\n" } }),
         daemonsets: JSON.stringify({ items: (cluster.daemonSets ?? ["kube-proxy", "kindnet"]).map((name) => ({ metadata: { name } })) }),
         crds: JSON.stringify({ kind: "List", items: cluster.crds ?? [] }),
-        nodes: JSON.stringify({ items: (cluster.nodeLabels ?? [{ "kubernetes.io/hostname": "node-1" }]).map((labels) => ({ metadata: { labels } })) }),
+        nodes: JSON.stringify({ items: (cluster.nodeLabels ?? [{ "kubernetes.io/hostname": "node-1" }]).map((labels, n) => ({
+            metadata: { labels },
+            status: { addresses: [{ type: "Hostname", address: `node-${n + 1}` }, ...(cluster.nodeInternalIps?.[n] ?? [`172.18.0.${n + 2}`]).map((address) => ({ type: "InternalIP", address }))] },
+        })) }),
         storageclasses: JSON.stringify({ items: (cluster.storageClasses ?? []).map((c) => ({ metadata: { name: c.name, annotations: c.isDefault ? { "storageclass.kubernetes.io/is-default-class": "true" } : {} } })) }),
     };
     // A shell script: it is run three times per program evaluation, and shell starts faster than node.

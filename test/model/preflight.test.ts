@@ -1,7 +1,9 @@
 // Preflight: each cluster a user may point the program at, from facts (pure) and through a
 // stand-in kubectl (how the facts are read).
 import * as assert from "assert";
-import { preflightFindings } from "../../model/preflight";
+import { bgpNodeFindings, preflightFindings, preflightNeeds } from "../../model/preflight";
+import { parseStackConfig } from "../../config";
+import { editedConfig } from "../helpers/stacks";
 import { readClusterFacts } from "../../cluster/preflight";
 import { fakeKubectl } from "../helpers/kubectl";
 
@@ -42,7 +44,7 @@ describe("preflight: reading the cluster with kubectl", () => {
     it("reads version, kube-proxy's config.conf and kube-system's DaemonSets", () => {
         const kubectl = fakeKubectl({ version: "v1.30.4+k3s1", kubeProxyConfig: "mode: ipvs\n", daemonSets: ["svclb-traefik"] });
         assert.deepStrictEqual(readClusterFacts({ kubectl, context: "edge" }), {
-            facts: { serverVersion: "v1.30.4+k3s1", kubeProxyConfig: "mode: ipvs\n", kubeSystemDaemonSets: ["svclb-traefik"], crds: [], nodeLabels: [{ "kubernetes.io/hostname": "node-1" }] },
+            facts: { serverVersion: "v1.30.4+k3s1", kubeProxyConfig: "mode: ipvs\n", kubeSystemDaemonSets: ["svclb-traefik"], crds: [], nodeLabels: [{ "kubernetes.io/hostname": "node-1" }], nodeInternalIps: [["172.18.0.2"]] },
             notes: [],
         });
     });
@@ -134,7 +136,44 @@ describe("preflight: the cluster the stack's provider points at", () => {
         const { facts } = readClusterFacts({ kubectl, storageClasses: true });
         assert.deepStrictEqual(facts.crds, [{ name: "ipaddresspools.metallb.io", annotations: { "meta.helm.sh/release-name": "metallb", "meta.helm.sh/release-namespace": "metallb-system" }, labels: {}, managers: ["helm"] }]);
         assert.deepStrictEqual(facts.nodeLabels, [{ "minikube.k8s.io/name": "minikube" }]);
+        assert.deepStrictEqual(facts.nodeInternalIps, [["172.18.0.2"]], "InternalIP addresses only, not the hostname");
         assert.deepStrictEqual(facts.storageClasses, [{ name: "standard", isDefault: true }]);
         assert.strictEqual(readClusterFacts({ kubectl }).facts.storageClasses, undefined, "read only when the config asks for a volume");
+    });
+});
+
+describe("preflight: BGP against the cluster's nodes", () => {
+    const metalNeeds = () => preflightNeeds(parseStackConfig(editedConfig("metal", () => undefined)));
+    const nodes = (ips: string[][], labels: Record<string, string>[] = ips.map((_, i) => ({ "kubernetes.io/hostname": `n${i}` }))) => ({ nodeLabels: labels, nodeInternalIps: ips });
+
+    it("passes the metal stack on IPv4 nodes", () => {
+        assert.deepStrictEqual(bgpNodeFindings(nodes([["10.20.0.21"], ["10.20.0.22"]]), metalNeeds()), { errors: [], warnings: [] });
+    });
+
+    it("refuses a peer of a family no node that would peer with it has", () => {
+        const needs = preflightNeeds(parseStackConfig(editedConfig("metal", (raw) => { raw.metallb.bgp.peers[1].address = "fd00:20::2"; })));
+        const { errors } = bgpNodeFindings(nodes([["10.20.0.21"], ["10.20.0.22"]]), needs);
+        assert.deepStrictEqual(errors.length, 1, errors.join("\n"));
+        assert.match(errors[0], /^metallb\.bgp\.peers\[1\]\.address: "fd00:20::2" is IPv6, and the nodes that would peer with it have IPv4 InternalIP addresses, so no BGP session can come up/);
+        // Dual-stack nodes have both.
+        assert.deepStrictEqual(bgpNodeFindings(nodes([["10.20.0.21", "fd00:20::21"]]), needs).errors, []);
+    });
+
+    it("warns of a node selector that picks no node (labels misspelt, or nodes not labelled yet)", () => {
+        const needs = preflightNeeds(parseStackConfig(editedConfig("metal", (raw) => { raw.metallb.bgp.peers[0].nodeSelectors = [{ matchLabels: { rack: "a" } }]; })));
+        const labelled = nodes([["10.20.0.21"], ["10.20.0.22"]], [{ rack: "a" }, { rack: "b" }]);
+        assert.deepStrictEqual(bgpNodeFindings(labelled, needs).warnings, []);
+        const unlabelled = bgpNodeFindings(nodes([["10.20.0.21"], ["10.20.0.22"]]), needs);
+        assert.deepStrictEqual(unlabelled.warnings, ["metallb.bgp.peers[0].nodeSelectors: picks none of the cluster's 2 node(s), so nothing is announced from there (check the labels: kubectl get nodes --show-labels)"]);
+        assert.deepStrictEqual(unlabelled.errors, [], "a peer that no node peers with has no family to miss");
+    });
+
+    it("says nothing when the nodes could not be read", () => {
+        assert.deepStrictEqual(bgpNodeFindings({}, metalNeeds()), { errors: [], warnings: [] });
+    });
+
+    it("is part of the preflight the program runs", () => {
+        const needs = preflightNeeds(parseStackConfig(editedConfig("metal", (raw) => { raw.metallb.bgp.peers[1].address = "fd00:20::2"; })));
+        assert.ok(preflightFindings(nodes([["10.20.0.21"]]), needs).errors.some((e) => /peers\[1\]\.address/.test(e)));
     });
 });
