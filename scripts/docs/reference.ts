@@ -18,6 +18,17 @@ const HELM_VALUES = "merged over the program's (maps merge, other values replace
 const ADDON_ENABLED = "`false`; `true` once the block is given";
 const REQUIRED_WHEN_ON = "— (required when on)";
 
+/** The keys of a list of Kubernetes label selectors at `prefix` (`…nodeSelectors[]`). */
+function selectorEntries(prefix: string, what: string): Record<string, ReferenceEntry> {
+    return {
+        [`${prefix}.matchLabels`]: { meaning: `labels a node must have, as a map (\`{ "node-role.kubernetes.io/edge": "" }\`); the selectors pick ${what}; no selectors: every node` },
+        [`${prefix}.matchExpressions`]: { meaning: "label requirements a node must meet, all of them" },
+        [`${prefix}.matchExpressions[].key`]: { meaning: "a label key" },
+        [`${prefix}.matchExpressions[].operator`]: { meaning: "`In` and `NotIn` need `values`; `Exists` and `DoesNotExist` take none" },
+        [`${prefix}.matchExpressions[].values`]: { meaning: "label values, for `In` and `NotIn`" },
+    };
+}
+
 export const REFERENCE: Record<string, ReferenceEntry> = {
     // metallb
     "metallb.version": { meaning: "chart version, exact (`latest` and ranges are rejected)" },
@@ -36,6 +47,45 @@ export const REFERENCE: Record<string, ReferenceEntry> = {
         meaning: "CIDRs (`192.168.49.240/28`, `fd00::/120`) or ranges (`192.168.49.240-192.168.49.250`); IPv4 or IPv6; no spaces; pools must not overlap; CIDRs must not have host bits set",
     },
     "metallb.pools[].autoAssign": { meaning: "whether MetalLB hands the pool's addresses to any LoadBalancer Service; use `false` for gateway IPs" },
+    "metallb.pools[].advertise.l2": {
+        meaning: "layer-2 announcement (ARP/NDP): `true`, `false`, or `{ interfaces, nodeSelectors }` to limit it; see [networking.md](networking.md#layer-2)",
+        default: "`true` when `advertise` is left out; `false` when `advertise` is given without it (`advertise` lists every way the pool is announced)",
+    },
+    "metallb.pools[].advertise.l2.interfaces": { meaning: "announce only on these network interfaces of the nodes (`eth1`); empty: every interface but those MetalLB excludes (`docker*`, `veth*`, …)" },
+    ...selectorEntries("metallb.pools[].advertise.l2.nodeSelectors[]", "the nodes that may answer for the pool's addresses"),
+    "metallb.pools[].advertise.bgp": {
+        meaning: "BGP announcement to `metallb.bgp.peers`: `true`, `false`, or the options below; see [networking.md](networking.md#bgp)",
+        default: "`false`; announced as given once the block is there",
+    },
+    "metallb.pools[].advertise.bgp.aggregationLength": { meaning: "prefix length of the IPv4 routes announced, 1–32; not shorter than the broadest CIDR of each address entry (MetalLB refuses it); left out, MetalLB's default: 32 (one route per address)" },
+    "metallb.pools[].advertise.bgp.aggregationLengthV6": { meaning: "prefix length of the IPv6 routes announced, 1–128, with the same rule; left out, MetalLB's default: 128" },
+    "metallb.pools[].advertise.bgp.communities": { meaning: "BGP communities on the routes: `\"64512:100\"`, or large ones `\"large:64512:1:2\"` (`65535:65281` is NO_EXPORT)" },
+    "metallb.pools[].advertise.bgp.localPref": { meaning: "BGP LOCAL_PREF of the routes, for iBGP peers (eBGP peers ignore it)" },
+    "metallb.pools[].advertise.bgp.peers": { meaning: "names of the peers to announce to (`metallb.bgp.peers[].name`); empty: every peer" },
+    ...selectorEntries("metallb.pools[].advertise.bgp.nodeSelectors[]", "the nodes that may be next hops for the pool's routes"),
+    "metallb.bgp": { meaning: "BGP: the local AS and the routers the speakers peer with; the speakers then run FRR-K8s. See [networking.md](networking.md#bgp)" },
+    "metallb.bgp.localASN": { meaning: "the cluster's AS number, 1–4294967295 (private: 64512–65534, 4200000000–4294967294); the same as a peer's for iBGP" },
+    "metallb.bgp.routerID": { meaning: "BGP router ID, an IPv4 address; left out, FRR picks one of each node's addresses" },
+    "metallb.bgp.peers[].name": { meaning: "peer name, a DNS label of at most 50 characters; names its BGPPeer, BFD profile and password Secret; unique" },
+    "metallb.bgp.peers[].address": { meaning: "the router's IPv4 or IPv6 address, of a family the nodes have (preflight checks it)" },
+    "metallb.bgp.peers[].asn": { meaning: "the router's AS number, 1–4294967295" },
+    "metallb.bgp.peers[].port": { meaning: "the router's BGP port, 1–16384; left out, MetalLB's default: 179" },
+    "metallb.bgp.peers[].sourceAddress": { meaning: "the local address the session starts from (an IP the nodes have)" },
+    "metallb.bgp.peers[].holdTime": { meaning: "BGP hold time, a duration (`90s`): `0s` or at least `3s`; left out, FRR's default: 180s" },
+    "metallb.bgp.peers[].keepaliveTime": { meaning: "BGP keepalive time, at most the hold time (a third of it by convention); left out, FRR's default: 60s (a third of holdTime when only that is given)" },
+    "metallb.bgp.peers[].ebgpMultiHop": { meaning: "the router is more than one hop away (eBGP only; refused on an iBGP peer)" },
+    ...selectorEntries("metallb.bgp.peers[].nodeSelectors[]", "the nodes that open a session with this peer"),
+    "metallb.bgp.peers[].bfd": { meaning: "BFD on the session (sub-second failover): `true` for MetalLB's defaults, or the intervals below; a `BFDProfile` named `<peer>-bfd`" },
+    "metallb.bgp.peers[].bfd.receiveInterval": { meaning: "minimum interval between received BFD packets, ms, 10–60000; left out, MetalLB's default: 300" },
+    "metallb.bgp.peers[].bfd.transmitInterval": { meaning: "minimum interval between sent BFD packets, ms, 10–60000; left out, MetalLB's default: 300" },
+    "metallb.bgp.peers[].bfd.detectMultiplier": { meaning: "packets lost before the session is down, 2–255; left out, MetalLB's default: 3" },
+    "metallb.bgp.peers[].bfd.echoInterval": { meaning: "interval between echo packets, ms, 10–60000; left out, MetalLB's default: 50" },
+    "metallb.bgp.peers[].bfd.echoMode": { meaning: "BFD echo mode; left out, MetalLB's default: `false`" },
+    "metallb.bgp.peers[].bfd.passiveMode": { meaning: "wait for the router to start BFD; left out, MetalLB's default: `false`" },
+    "metallb.bgp.peers[].bfd.minimumTtl": { meaning: "lowest TTL accepted for multi-hop BFD, 1–254; left out, MetalLB's default: 254" },
+    "metallb.bgp.peers[].password": {
+        meaning: "the session's TCP MD5 password, set as a secret: `pulumi config set --secret --path 'metallb.bgp.peers[0].password' …`; kept in a `kubernetes.io/basic-auth` Secret `<peer>-bgp-password`, never in plain text; at most 80 characters",
+    },
 
     // istio
     "istio.version": { meaning: "version of the `base`, `istiod` and `gateway` charts" },

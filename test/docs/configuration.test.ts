@@ -205,6 +205,22 @@ describe("docs/configuration.md", () => {
             assert.strictEqual(spec((raw) => { raw.pki = { bringYourOwnCa: { certificatePem: "c", privateKeyPem: "k" } }; }).pki.bringYourOwnCa, true);
         });
 
+        claim("metallb.pools[].advertise.l2", (text) => {
+            assert.match(text, /^`true` when `advertise` is left out; `false` when `advertise` is given without it/);
+            const pool = (advertise?: Json) => spec((raw) => { raw.metallb.pools[0].advertise = advertise; }).metallb.pools[0].advertise!;
+            assert.ok(pool(undefined).l2);
+            assert.strictEqual(pool({ bgp: false }).l2, undefined);
+            assert.ok(pool({ l2: true }).l2);
+        });
+
+        claim("metallb.pools[].advertise.bgp", (text) => {
+            assert.strictEqual(text, "`false`; announced as given once the block is there");
+            const pool = (advertise?: Json) => spec((raw) => { raw.metallb.pools[0].advertise = advertise; }).metallb.pools[0].advertise!;
+            assert.strictEqual(pool(undefined).bgp, undefined);
+            assert.strictEqual(pool({ l2: true }).bgp, undefined);
+            assert.deepStrictEqual(pool({ bgp: {} }).bgp, { communities: [], peers: [], nodeSelectors: [] });
+        });
+
         it("checks every default given in words (a new one needs a check here)", () => {
             const inWords = Object.keys(REFERENCE).filter((key) => REFERENCE[key].default !== undefined).sort();
             assert.deepStrictEqual(inWords, [...checked].sort());
