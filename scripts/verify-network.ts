@@ -1,9 +1,12 @@
 // The network side of `npm run verify`: reaching gateway IPs through forwarding containers on a
 // docker network (--via-docker, for Docker Desktop, whose host cannot reach the kind/minikube
-// network), whether each gateway IP answers at all, and a BGP router container's routes to the
-// IPs (--router). Every docker call goes through one runner, so tests can stand in for docker.
+// network), whether each gateway IP answers at all, and a BGP router's routes to the IPs: a router
+// container's (--router) or, through any command run on this machine, a real router's
+// (--router-command), read as Linux `ip route`, FRR's vtysh or BIRD's birdc print them. Every docker
+// call goes through one runner, so tests can stand in for docker.
 import { spawn, spawnSync } from "child_process";
 import * as net from "net";
+import * as ipaddr from "ipaddr.js";
 
 /**
  * The forwarding image: socat is its entrypoint, so `docker run IMAGE <socat addresses>` is the
@@ -225,9 +228,141 @@ export function routeCommand(router: string, ip: string): string[] {
     return ["exec", router, "ip", ...(ip.includes(":") ? ["-6"] : []), "route", "show", ip];
 }
 
-/** The next hops of `ip route show` output: `nexthop via X` lines (ECMP) or a single `via X`. */
+/** One route of a router's answer for a gateway IP, whichever tool printed it. */
+export interface ParsedRoute {
+    /** The destination as the tool prints it: `10.30.0.10`, `10.30.0.10/32`, `10.30.0.0/24`, `default`. */
+    prefix: string;
+    /** `unicast` (or BIRD's `multipath`, `recursive`), or a route that drops: `unreachable`, `blackhole`, `prohibit(ed)`, `throw`. */
+    type: string;
+    /** The protocol, where the tool says it: `proto bgp`, FRR's `Known via "bgp"`, BIRD's protocol name. */
+    protocol?: string;
+    nextHops: string[];
+    /** The tool's line for the route (said when it has no next hop). */
+    line: string;
+}
+
+export type RouterFormat = "ip route" | "frr" | "bird";
+
+export interface RouterOutput {
+    format: RouterFormat;
+    routes: ParsedRoute[];
+    /** The tool said it has no route (`% Network not in table`, `Network not found`). */
+    noRoute: boolean;
+}
+
+const isAddress = (token: string) => net.isIP(token) !== 0;
+/** An address token as the tools print it, without what sticks to it (`10.0.0.1,`, `10.0.0.1(vrf red)`). */
+const addressToken = (text: string): string | undefined => {
+    const token = text.trim().split(/[\s,;()]/)[0];
+    return isAddress(token) ? token : undefined;
+};
+const DROPS = /^(unreachable|blackhole|prohibit|prohibited|throw)$/;
+/** FRR's and Cisco's `% Network not in table`, BIRD's `Network not found` (`8001 Network not found` with birdc -v). */
+const NO_ROUTE = /^(?:%\s*Network not in (?:table|FIB)|(?:8001[ -])?Network not found)\b/m;
+
+/**
+ * Linux `ip [-6] route show <ip>` (and `ip route get`): one line per route, `<dst> [nhid N] via <hop>
+ * dev <if> proto bgp metric 20`, or for ECMP `<dst> proto bgp metric 20` followed by one
+ * `\tnexthop via <hop> dev <if> weight 1` line per path; `via inet6 <hop>` for an IPv6 next hop of an
+ * IPv4 route; a type first for a route that drops (`unreachable <dst> …`). (iproute2 ip/iproute.c)
+ */
+function parseIpRoute(lines: string[]): ParsedRoute[] {
+    const routes: ParsedRoute[] = [];
+    for (const line of lines) {
+        if (/^\s/.test(line)) {
+            // `\tnexthop via …` of the route above (or `    cache` of ip route get).
+            routes.at(-1)?.nextHops.push(...viaHops(line));
+            continue;
+        }
+        const m = /^(?:(unicast|local|broadcast|anycast|multicast|unreachable|blackhole|prohibit|throw|nat)\s+)?(\S+)/.exec(line);
+        if (!m || !(m[2] === "default" || isAddress(m[2].split("/")[0]))) continue;
+        routes.push({ prefix: m[2], type: m[1] ?? "unicast", protocol: /\bproto\s+(\S+)/.exec(line)?.[1], nextHops: viaHops(line), line: line.trim() });
+    }
+    return routes;
+}
+
+function viaHops(line: string): string[] {
+    return [...line.matchAll(/\bvia\s+(?:inet6?\s+)?(\S+)/g)].map((m) => addressToken(m[1])).filter((a): a is string => !!a);
+}
+
+/**
+ * FRR `show ip route <ip>` / `show ipv6 route <ip>` (zebra's detailed view, zebra/zebra_vty.c): per
+ * route `Routing entry for <prefix>`, `  Known via "bgp", distance 20, metric 0, best`, then one line
+ * per next hop, `  * 10.20.0.21, via eth0, weight 1` (`*` installed; a resolved hop of a recursive
+ * one is indented two more and left out: the recursive one is what BGP announced), `  * directly
+ * connected, eth0`, `  unreachable (blackhole)`. Cisco IOS prints the same shape.
+ */
+function parseFrr(lines: string[]): ParsedRoute[] {
+    const routes: ParsedRoute[] = [];
+    let recursiveParent = false;
+    for (const line of lines) {
+        const entry = /^Routing entry for (\S+)/.exec(line);
+        if (entry) {
+            routes.push({ prefix: entry[1], type: "unicast", nextHops: [], line: line.trim() });
+            recursiveParent = false;
+            continue;
+        }
+        const route = routes.at(-1);
+        if (!route) continue;
+        const known = /^\s+Known via "([^"]+)"/.exec(line);
+        if (known) {
+            route.protocol = known[1];
+            continue;
+        }
+        const hop = /^ {2}[*qtdor ]( +)(\S.*)$/.exec(line);
+        if (!hop) continue;
+        if (hop[1].length > 1 && recursiveParent) continue; // resolving a recursive next hop
+        const address = addressToken(hop[2]);
+        if (address) {
+            route.nextHops.push(address);
+            recursiveParent = /\(recursive\)/.test(hop[2]);
+        } else if (/^unreachable\b/.test(hop[2]) && route.nextHops.length === 0) {
+            route.type = /\(blackhole\)/.test(hop[2]) ? "blackhole" : /prohibited/.test(hop[2]) ? "prohibit" : "unreachable";
+        }
+    }
+    return routes;
+}
+
+/**
+ * BIRD `birdc show route for <ip>` (nest/rt-show.c): after `BIRD 2.x ready.` and `Table master4:`,
+ * per route `10.30.0.10/32        unicast [tor 12:00:00.000] * (100) [AS64512i]` (the network only
+ * on its first route, `*` the primary one) and one `\tvia 10.20.0.21 on eth0` line per next hop
+ * (`weight N` after each for ECMP); BIRD 1.6 puts a single `via 10.20.0.21 on eth0` in the route
+ * line instead of `unicast`, and `multipath` before `\tvia` lines. Every route counts: each is a
+ * neighbor's announcement; the primary's next hops come first.
+ */
+function parseBird(lines: string[]): ParsedRoute[] {
+    const routes: (ParsedRoute & { primary: boolean })[] = [];
+    let prefix = "";
+    for (const line of lines) {
+        const head = /^(\S*)\s+(unicast|multipath|recursive|blackhole|unreachable|prohibited|via\s+\S+\s+on\s+\S+|dev\s+\S+)?\s*\[(\S+)\s[^\]]*\](.*)$/.exec(line);
+        if (head && !line.startsWith("\t")) {
+            prefix = head[1] || prefix;
+            const dest = head[2] ?? "";
+            routes.push({
+                prefix, type: DROPS.test(dest) ? dest : "unicast", protocol: head[3], nextHops: viaHops(dest), line: line.trim().replace(/\s+/g, " "),
+                primary: /^\s*[*!]/.test(head[4]),
+            });
+            continue;
+        }
+        if (/^\s+via\s/.test(line)) routes.at(-1)?.nextHops.push(...viaHops(line));
+    }
+    return [...routes.filter((r) => r.primary), ...routes.filter((r) => !r.primary)].map(({ primary: _, ...r }) => r);
+}
+
+/** A router's answer for one gateway IP, from Linux `ip route`, FRR's vtysh or BIRD's birdc. */
+export function parseRouterOutput(output: string): RouterOutput {
+    const lines = output.replace(/\r/g, "").split("\n").filter((l) => l.trim() !== "");
+    const noRoute = NO_ROUTE.test(output);
+    if (lines.some((l) => /^Routing entry for \S/.test(l))) return { format: "frr", routes: parseFrr(lines), noRoute };
+    const bird = lines.some((l) => /^BIRD \S+ ready\.$/.test(l) || /^Table \S+:$/.test(l) || /^\S+\/\d+\s.*\[\S+\s[^\]]*\]/.test(l));
+    if (bird) return { format: "bird", routes: parseBird(lines), noRoute };
+    return { format: "ip route", routes: parseIpRoute(lines), noRoute };
+}
+
+/** The next hops of a router's answer, each once: `nexthop via X` lines (ECMP) or a single `via X`, FRR's `* X, via eth0`, BIRD's `via X on eth0`. */
 export function nextHops(output: string): string[] {
-    return [...output.matchAll(/\bvia\s+(?:inet6?\s+)?(\S+)/g)].map((m) => m[1]);
+    return [...new Set(parseRouterOutput(output).routes.flatMap((r) => r.nextHops))];
 }
 
 /** A router's route to one gateway IP. */
@@ -239,20 +374,142 @@ export interface RouteCheck {
     detail: string;
 }
 
+const isDefault = (prefix: string) => prefix === "default" || /\/0$/.test(prefix);
+
+/** Whether a route's destination is the address itself (`10.30.0.10`, `10.30.0.10/32`, `fd00::10/128`). */
+function isHostRoute(prefix: string, ip: string): boolean {
+    const [address, length] = prefix.split("/");
+    if (!isAddress(address) || !isAddress(ip) || (length !== undefined && length !== (address.includes(":") ? "128" : "32"))) return false;
+    return ipaddr.parse(address).toNormalizedString() === ipaddr.parse(ip).toNormalizedString();
+}
+
+/** How a router is named in the route lines: `router frr` (a container), `router command \`…\``. */
+export interface RouterName {
+    /** Who answered, in a failure: `router frr`. */
+    who: string;
+    /** After a passing route's next hops: `router frr`, `router command`. */
+    tag: string;
+    /** What to look at when the route is missing. */
+    hint: string;
+}
+
+/**
+ * Judges a router's answer for one gateway IP: passes with its next hops (or a route without one,
+ * directly connected); fails no route, only the default route, or a route that drops (unreachable,
+ * blackhole, prohibit), and output that names no route at all.
+ */
+export function judgeRoute(name: RouterName, gateway: string, ip: string, output: string): RouteCheck {
+    const base = { gateway, ip, nextHops: [] as string[] };
+    const parsed = parseRouterOutput(output);
+    const noRoute = noRouteCheck(name, gateway, ip);
+    if (parsed.noRoute || output.trim() === "") return noRoute;
+    if (parsed.routes.length === 0) {
+        // Only BIRD's greeting and table name: nothing for the address.
+        return parsed.format === "bird" ? noRoute : { ...base, passed: false, detail: `${name.who} printed no route to ${ip}: ${firstLine(output)}` };
+    }
+    const routes = parsed.routes.filter((r) => !isDefault(r.prefix));
+    if (routes.length === 0) return { ...base, passed: false, detail: `${name.who} has only the default route (${parsed.routes[0].prefix}) for ${ip}, none announced for it ${name.hint}` };
+    const forwarding = routes.filter((r) => !DROPS.test(r.type));
+    if (forwarding.length === 0) {
+        const type = routes[0].type;
+        return { ...base, passed: false, detail: `${name.who} has ${/^[aeiou]/.test(type) ? "an" : "a"} ${type} route to ${ip} ${name.hint}` };
+    }
+    const hops = [...new Set(forwarding.flatMap((r) => r.nextHops))];
+    // A covering prefix (an aggregate, or another route) is named; the address's own route is not.
+    const covering = forwarding.find((r) => !isHostRoute(r.prefix, ip));
+    const tag = covering ? `${name.tag}, route ${covering.prefix}` : name.tag;
+    return hops.length > 0
+        ? { ...base, passed: true, nextHops: hops, detail: `${hops.length > 1 ? "nexthop via" : "via"} ${hops.join(", ")} (${tag})` }
+        : { ...base, passed: true, detail: `${forwarding[0].line} (${tag}, no next hop)` };
+}
+
+function noRouteCheck(name: RouterName, gateway: string, ip: string): RouteCheck {
+    return { gateway, ip, nextHops: [], passed: false, detail: `${name.who} has no route to ${ip} ${name.hint}` };
+}
+
+/** `docker exec <router> ip route show <ip>`: the routes a BGP router container installed. */
 export async function checkRoute(docker: Docker, router: string, gateway: string, ip: string): Promise<RouteCheck> {
     const run = await docker.run(routeCommand(router, ip));
-    const base = { gateway, ip, nextHops: [] as string[] };
     if (run.status !== 0) {
-        return { ...base, passed: false, detail: `docker exec ${router} ${routeCommand(router, ip).slice(2).join(" ")} failed: ${lastLine(run.stderr) || `exit ${run.status}`}` };
+        return { gateway, ip, nextHops: [], passed: false, detail: `docker exec ${router} ${routeCommand(router, ip).slice(2).join(" ")} failed: ${lastLine(run.stderr) || `exit ${run.status}`}` };
     }
-    const output = run.stdout.trim();
-    const bgp = `(is the BGP session up? docker exec ${router} vtysh -c "show bgp summary")`;
-    if (!output) return { ...base, passed: false, detail: `router ${router} has no route to ${ip} ${bgp}` };
-    if (/^(unreachable|blackhole|prohibit)\b/.test(output)) return { ...base, passed: false, detail: `router ${router} has an ${output.split(/\s/)[0]} route to ${ip} ${bgp}` };
-    const hops = nextHops(output);
-    return hops.length > 0
-        ? { ...base, passed: true, nextHops: hops, detail: `${hops.length > 1 ? "nexthop via" : "via"} ${hops.join(", ")} (router ${router})` }
-        : { ...base, passed: true, detail: `${firstLine(output)} (router ${router}, no next hop)` };
+    return judgeRoute({ who: `router ${router}`, tag: `router ${router}`, hint: `(is the BGP session up? docker exec ${router} vtysh -c "show bgp summary")` }, gateway, ip, run.stdout.trim());
+}
+
+/** Where `--router-command` puts each gateway address. */
+export const IP_PLACEHOLDER = "{ip}";
+
+/**
+ * Whether `ip` may go into a shell command as it is: an IPv4 or IPv6 address, written only with
+ * digits, hex letters, dots and colons, none of which a shell (or the one ssh starts on the router)
+ * treats specially in any quoting: no spaces, quotes, `$`, globs, `;`, not even an IPv6 zone (`%eth0`).
+ */
+export function isShellSafeAddress(ip: string): boolean {
+    return /^[0-9A-Fa-f:.]+$/.test(ip) && isAddress(ip);
+}
+
+/** The command with every `{ip}` replaced by the address; refuses an address that is not one. */
+export function routerCommandFor(template: string, ip: string): string {
+    if (!isShellSafeAddress(ip)) throw new SetupError(`${JSON.stringify(ip)} is not an IP address; --router-command runs nothing with it`);
+    return template.split(IP_PLACEHOLDER).join(ip);
+}
+
+export interface ShellResult extends CommandResult {
+    timedOut: boolean;
+}
+
+/** The most of a router's answer that is read (a route is a few lines; this is a full table). */
+const MAX_OUTPUT = 1 << 20;
+
+/**
+ * `sh -c <command>` on this machine, stdin closed (ssh cannot ask for a password), killed with its
+ * whole process group (ssh, pipes) after `timeoutMs`.
+ */
+export function runShell(command: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<ShellResult> {
+    return new Promise((resolve) => {
+        let stdout = "";
+        let stderr = "";
+        let done = false;
+        const finish = (result: Omit<ShellResult, "stdout" | "stderr">) => {
+            if (done) return;
+            done = true;
+            clearTimeout(timer);
+            resolve({ ...result, stdout, stderr });
+        };
+        // Its own process group, so that a timeout ends what it started too.
+        const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+        const timer = setTimeout(() => {
+            try {
+                process.kill(-child.pid!, "SIGKILL");
+            } catch {
+                child.kill("SIGKILL");
+            }
+            finish({ status: null, timedOut: true });
+        }, timeoutMs);
+        child.stdout.on("data", (chunk: Buffer) => { if (stdout.length < MAX_OUTPUT) stdout += chunk.toString("utf8"); });
+        child.stderr.on("data", (chunk: Buffer) => { if (stderr.length < MAX_OUTPUT) stderr += chunk.toString("utf8"); });
+        child.on("error", (err) => { stderr += err.message; finish({ status: null, timedOut: false }); });
+        child.on("close", (status) => finish({ status, timedOut: false }));
+    });
+}
+
+/**
+ * `--router-command`: the command with `{ip}` replaced by the gateway address, run through `sh -c`
+ * on this machine (`ssh tor-a ip route show {ip}`, `birdc show route for {ip}`, …); its output is
+ * read as `ip route`, FRR's or BIRD's.
+ */
+export async function checkRouteCommand(template: string, gateway: string, ip: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<RouteCheck> {
+    const command = routerCommandFor(template, ip);
+    const name: RouterName = { who: `router command \`${command}\``, tag: "router command", hint: "(is the BGP session up? see the router's BGP summary)" };
+    const base = { gateway, ip, nextHops: [] as string[] };
+    const run = await runShell(command, timeoutMs, env);
+    if (run.timedOut) return { ...base, passed: false, detail: `${name.who} did not finish within ${timeoutMs / 1000} s (--request-timeout)` };
+    // birdc exits 1 with `Network not found`, vtysh with `% Network not in table`: no route, not a broken command.
+    if (NO_ROUTE.test(run.stdout) || NO_ROUTE.test(run.stderr)) return noRouteCheck(name, gateway, ip);
+    if (run.status !== 0) {
+        return { ...base, passed: false, detail: `${name.who} failed (exit ${run.status ?? "?"}): ${lastLine(run.stderr) || lastLine(run.stdout) || "no output"}` };
+    }
+    return judgeRoute(name, gateway, ip, run.stdout.trim());
 }
 
 export function routeLine(r: RouteCheck): string {

@@ -6,8 +6,10 @@
 // login, Kiali's UI, Prometheus' /-/ready, Jaeger's UI). Retries until a bounded deadline while
 // MetalLB and the gateways settle; prints a table; exits non-zero if anything fails.
 // Before the checks it says per gateway IP whether the address answers at all (and with
-// --router, which next hops a BGP router container has for it). With --via-docker <network> every
-// request goes through forwarding containers on that docker network (Docker Desktop).
+// --router, which next hops a BGP router container has for it; with --router-command, which next
+// hops a real router has, through a command such as `ssh tor-a ip route show {ip}`). With
+// --via-docker <network> every request goes through forwarding containers on that docker network
+// (Docker Desktop).
 // Exit codes: 0 all passed, 1 some check failed, 2 usage or setup problem.
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
@@ -18,8 +20,8 @@ import * as tls from "tls";
 import { ADDON_PROBES } from "../model/addons";
 import type { AddonName } from "../model/types";
 import {
-    DEFAULT_FORWARD_IMAGE, Docker, DockerForwarders, Reachability, RouteCheck, SetupError, checkRoute, dockerCli, dockerProbe, hostPort,
-    reachabilityLine, routeLine, tcpProbe,
+    DEFAULT_FORWARD_IMAGE, Docker, DockerForwarders, IP_PLACEHOLDER, Reachability, RouteCheck, SetupError, checkRoute, checkRouteCommand, dockerCli, dockerProbe,
+    hostPort, isShellSafeAddress, reachabilityLine, routeLine, tcpProbe,
 } from "./verify-network";
 
 export { SetupError, hostPort } from "./verify-network";
@@ -337,8 +339,8 @@ export function formatTable(results: CheckResult[], options: Pick<VerifyOptions,
 /** A wrong flag: said with the usage line (exit code 2). */
 export class UsageError extends SetupError {}
 
-export const USAGE = "usage: npm run verify -- [--stack NAME | --outputs FILE.json] [--via-docker NETWORK [--docker-image IMAGE]] [--router CONTAINER] "
-    + "[--timeout S] [--interval S] [--request-timeout S] [--https-port N] [--http-port N]";
+export const USAGE = "usage: npm run verify -- [--stack NAME | --outputs FILE.json] [--via-docker NETWORK [--docker-image IMAGE]] "
+    + "[--router CONTAINER | --router-command CMD] [--timeout S] [--interval S] [--request-timeout S] [--https-port N] [--http-port N]";
 
 export interface VerifyArgs {
     stack?: string;
@@ -349,6 +351,8 @@ export interface VerifyArgs {
     dockerImage?: string;
     /** A BGP router container whose routes to the gateway IPs are reported. */
     router?: string;
+    /** A command run through `sh -c` per gateway IP (`{ip}` replaced by it) that prints a router's route to it. */
+    routerCommand?: string;
     help?: boolean;
 }
 
@@ -382,12 +386,19 @@ export function parseArgs(argv: string[]): VerifyArgs {
             case "--via-docker": args.viaDocker = value(); break;
             case "--docker-image": args.dockerImage = value(); break;
             case "--router": args.router = value(); break;
+            case "--router-command": args.routerCommand = value(); break;
             case "--help": case "-h": args.help = true; break;
             default: throw new UsageError(`unknown flag ${flag}`);
         }
     }
     if (args.dockerImage && !args.viaDocker) throw new UsageError("--docker-image only applies with --via-docker NETWORK");
     if (args.stack && args.outputsFile) throw new UsageError("give --stack or --outputs, not both");
+    if (args.router !== undefined && args.routerCommand !== undefined) {
+        throw new UsageError("give --router CONTAINER or --router-command CMD, not both (a router container, or a command that asks a router)");
+    }
+    if (args.routerCommand !== undefined && !args.routerCommand.includes(IP_PLACEHOLDER)) {
+        throw new UsageError(`--router-command needs ${IP_PLACEHOLDER} in it, where each gateway address goes (e.g. 'ssh tor-a ip route show ${IP_PLACEHOLDER}')`);
+    }
     return args;
 }
 
@@ -463,6 +474,11 @@ export async function main(argv: string[], deps: VerifyDeps = {}): Promise<numbe
     if (trust.source === "caTrustBundle") err(`verify: trusting the ${trust.pems.length} CA certificate(s) of caTrustBundle`);
     const options: VerifyOptions = { ...args.options };
     const addresses = gatewayAddresses(outputs);
+    if (args.routerCommand !== undefined) {
+        // The addresses come from stack outputs and go into a shell command: only plain IPs, checked before anything runs.
+        const bad = addresses.find((a) => !isShellSafeAddress(a.ip));
+        if (bad) throw new SetupError(`gateway ${bad.gateway} has the address ${JSON.stringify(bad.ip)}, which is not an IP address; --router-command runs nothing with it`);
+    }
     const docker: Docker | undefined = args.viaDocker || args.router ? dockerCli(env) : undefined;
     const forwarders = args.viaDocker ? new DockerForwarders(docker!, args.viaDocker, args.dockerImage ?? DEFAULT_FORWARD_IMAGE) : undefined;
     const signals = deps.signals ?? process;
@@ -489,10 +505,12 @@ export async function main(argv: string[], deps: VerifyDeps = {}): Promise<numbe
                 : await tcpProbe(a.ip, port, options.requestTimeoutMs);
             return { ...a, port, ...result };
         };
-        const route = (a: { gateway: string; ip: string }) => checkRoute(docker!, args.router!, a.gateway, a.ip);
+        const route = (a: { gateway: string; ip: string }) => (args.routerCommand !== undefined
+            ? checkRouteCommand(args.routerCommand, a.gateway, a.ip, options.requestTimeoutMs, env)
+            : checkRoute(docker!, args.router!, a.gateway, a.ip));
         const reachable = await Promise.all(addresses.map(probe));
         for (const r of reachable) out(reachabilityLine(r, args.viaDocker));
-        let routes: RouteCheck[] = args.router ? await Promise.all(addresses.map(route)) : [];
+        let routes: RouteCheck[] = args.router || args.routerCommand !== undefined ? await Promise.all(addresses.map(route)) : [];
         for (const r of routes) out(routeLine(r));
         out("");
 

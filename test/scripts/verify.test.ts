@@ -10,8 +10,10 @@ import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import * as forge from "node-forge";
-import { CheckResult, EdgeStackOutputs, VerifyDeps, VerifyOptions, cli, formatTable, planChecks, trustedCertificates, verifyEdge } from "../../scripts/verify";
-import { DEFAULT_FORWARD_IMAGE, forwarderRunArgs, nextHops, publishedPort, reachabilityLine, routeCommand } from "../../scripts/verify-network";
+import { CheckResult, EdgeStackOutputs, USAGE, VerifyDeps, VerifyOptions, cli, formatTable, parseArgs, planChecks, trustedCertificates, verifyEdge } from "../../scripts/verify";
+import {
+    DEFAULT_FORWARD_IMAGE, forwarderRunArgs, isShellSafeAddress, judgeRoute, nextHops, parseRouterOutput, publishedPort, reachabilityLine, routeCommand, routerCommandFor,
+} from "../../scripts/verify-network";
 
 // A CA and certificates made here, and local HTTPS servers on loopback addresses standing in for
 // the gateways. No cluster, no network beyond 127.0.0.0/8 and ::1.
@@ -709,5 +711,266 @@ describe("npm run verify: the command (CA bundle, no Pulumi CLI, --via-docker, r
         assert.deepStrictEqual(nextHops("10.0.0.1 nhid 7 via 172.18.0.4 dev eth0 proto bgp metric 20"), ["172.18.0.4"]);
         assert.deepStrictEqual(forwarderRunArgs("kind", "img", "fd00::5", 443, "l=1").slice(-2), ["tcp-listen:443,fork,reuseaddr", "tcp-connect:[fd00::5]:443"]);
         assert.strictEqual(publishedPort("127.0.0.1:49153\n"), 49153);
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// --router-command: a real router (not a container) asked through a command run on this machine.
+// The stand-ins are small shell scripts on PATH that print what the real tools print for a BGP
+// route: iproute2's `ip [-6] route show` (ip/iproute.c), FRR's `vtysh -c 'show ip route …'`
+// (zebra/zebra_vty.c: `Routing entry for`, `Known via "bgp"`, `* <hop>, via <if>, weight 1`;
+// `% Network not in table` with exit status 0), BIRD's `birdc show route for` (nest/rt-show.c:
+// the greeting, `Table master4:`, the route line, `\tvia <hop> on <if>`; `Network not found` with
+// exit status 1), and `ssh HOST …`, which runs the rest as the router's shell would. A route is
+// routes/<ip> in the state directory: its next hops, space-separated; no file, no route.
+
+const FAKE_TOOLS: Record<string, string> = {
+    ip: String.raw`#!/bin/sh
+echo "ip $*" >> "$FAKE_ROUTER/calls.log"
+family=4
+if [ "$1" = -6 ]; then family=6; shift; fi
+if [ "$1" != route ] || [ "$2" != show ] || [ $# -ne 3 ]; then echo "Command \"$*\" is unknown, try \"ip route help\"." >&2; exit 255; fi
+dst=$3
+# Without -6 an IPv6 destination matches nothing in the IPv4 table iproute2 lists.
+case $dst in *:*) [ $family = 6 ] || exit 0 ;; esac
+[ -s "$FAKE_ROUTER/routes/$dst" ] || exit 0
+set -- $(cat "$FAKE_ROUTER/routes/$dst")
+pref=""
+[ $family = 6 ] && pref=" pref medium"
+if [ $# -eq 1 ]; then
+    printf '%s via %s dev eth0 proto bgp metric 20%s \n' "$dst" "$1" "$pref"
+else
+    printf '%s nhid 18 proto bgp metric 20%s \n' "$dst" "$pref"
+    for hop in "$@"; do printf '\tnexthop via %s dev eth0 weight 1 \n' "$hop"; done
+fi
+`,
+    vtysh: String.raw`#!/bin/sh
+echo "vtysh $*" >> "$FAKE_ROUTER/calls.log"
+[ "$1" = -c ] || exit 1
+set -- $2
+if [ "$1" != show ] || [ "$3" != route ] || [ $# -ne 4 ]; then echo "% Unknown command: $*"; exit 1; fi
+dst=$4
+len=32
+[ "$2" = ipv6 ] && len=128
+if [ ! -s "$FAKE_ROUTER/routes/$dst" ]; then echo "% Network not in table"; exit 0; fi
+printf 'Routing entry for %s/%s\n' "$dst" "$len"
+printf '  Known via "bgp", distance 20, metric 0, best\n  Last update 00:01:02 ago\n  Flags: Selected \n  Status: Installed \n'
+for hop in $(cat "$FAKE_ROUTER/routes/$dst"); do printf '  * %s, via eth0, weight 1\n' "$hop"; done
+printf '\n'
+`,
+    birdc: String.raw`#!/bin/sh
+echo "birdc $*" >> "$FAKE_ROUTER/calls.log"
+echo "BIRD 2.0.12 ready."
+if [ "$1 $2 $3" != "show route for" ] || [ $# -ne 4 ]; then echo "syntax error, unexpected CF_SYM_UNDEFINED"; exit 1; fi
+dst=$4
+table=master4
+len=32
+case $dst in *:*) table=master6; len=128 ;; esac
+if [ ! -s "$FAKE_ROUTER/routes/$dst" ]; then echo "Network not found"; exit 1; fi
+set -- $(cat "$FAKE_ROUTER/routes/$dst")
+printf 'Table %s:\n%-20s unicast [tor 12:00:00.000] * (100) [AS64512i]\n' "$table" "$dst/$len"
+if [ $# -eq 1 ]; then printf '\tvia %s on eth0\n' "$1"; else for hop in "$@"; do printf '\tvia %s on eth0 weight 1\n' "$hop"; done; fi
+`,
+    ssh: String.raw`#!/bin/sh
+echo "ssh $*" >> "$FAKE_ROUTER/calls.log"
+host=$1
+shift
+if [ "$host" = tor-down ]; then echo "ssh: connect to host tor-down port 22: Connection refused" >&2; exit 255; fi
+exec sh -c "$*"
+`,
+    hang: String.raw`#!/bin/sh
+echo "hang $*" >> "$FAKE_ROUTER/calls.log"
+echo $$ >> "$FAKE_ROUTER/hang.pids"
+exec sleep 30
+`,
+};
+
+interface FakeRouter { dir: string; env: NodeJS.ProcessEnv; calls: () => string[]; read: (name: string) => string[] }
+
+const fakeRouters: FakeRouter[] = [];
+
+function fakeRouter(routes: Record<string, string[]>): FakeRouter {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-router-"));
+    fs.mkdirSync(path.join(dir, "routes"));
+    for (const [ip, hops] of Object.entries(routes)) fs.writeFileSync(path.join(dir, "routes", ip), hops.join(" "));
+    for (const [name, script] of Object.entries(FAKE_TOOLS)) fs.writeFileSync(path.join(dir, name), script, { mode: 0o755 });
+    const read = (name: string) => (fs.existsSync(path.join(dir, name)) ? fs.readFileSync(path.join(dir, name), "utf8").trim().split("\n").filter(Boolean) : []);
+    // No docker: --router-command must not need it.
+    const router = { dir, env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE_ROUTER: dir, VERIFY_DOCKER: path.join(dir, "no-docker") }, calls: () => read("calls.log"), read };
+    fakeRouters.push(router);
+    return router;
+}
+
+/** The three commands the docs give, one per tool. */
+const ROUTER_COMMANDS = [
+    { tool: "Linux ip route, over ssh", template: "ssh tor-a ip route show {ip}", call: (ip: string) => `ip route show ${ip}` },
+    { tool: "FRR vtysh, over ssh", template: `ssh admin@tor-a "vtysh -c 'show ip route {ip}'"`, call: (ip: string) => `vtysh -c show ip route ${ip}` },
+    { tool: "BIRD birdc", template: "birdc show route for {ip}", call: (ip: string) => `birdc show route for ${ip}` },
+];
+
+const routeLines = (out: string[]) => out.filter((l) => l.startsWith("route "));
+
+describe("npm run verify --router-command (a real router's routes, through a command on this machine)", function () {
+    this.timeout(15000);
+    after(() => {
+        for (const router of fakeRouters.splice(0)) {
+            for (const pid of router.read("hang.pids")) try { process.kill(Number(pid), "SIGKILL"); } catch { /* gone */ }
+            fs.rmSync(router.dir, { recursive: true, force: true });
+        }
+    });
+
+    it("reads the next hops of each format as the real tools print them", () => {
+        // iproute2: one path, ECMP (one `nexthop` line per path), IPv6, an IPv6 next hop of an IPv4 route.
+        assert.deepStrictEqual(nextHops("10.30.0.10 via 10.20.0.21 dev eth0 proto bgp metric 20 \n"), ["10.20.0.21"]);
+        assert.deepStrictEqual(nextHops("10.30.0.10 nhid 18 proto bgp metric 20 \n\tnexthop via 10.20.0.21 dev eth0 weight 1 \n\tnexthop via 10.20.0.22 dev eth0 weight 1 \n"), ["10.20.0.21", "10.20.0.22"]);
+        assert.deepStrictEqual(nextHops("fd00::10 via fd00:20::21 dev eth0 proto bgp metric 20 pref medium\n"), ["fd00:20::21"]);
+        assert.deepStrictEqual(nextHops("fd00::10 nhid 40 proto bgp metric 20 pref medium\n\tnexthop via fd00:20::21 dev eth0 weight 1 \n\tnexthop via fe80::a8c1:abff:fe00:2 dev eth0 weight 1 \n"),
+            ["fd00:20::21", "fe80::a8c1:abff:fe00:2"]);
+        assert.deepStrictEqual(nextHops("10.30.0.10 nhid 20 via inet6 fe80::a00:27ff:fe8b:5a3f dev eth0 proto bgp metric 20 \n"), ["fe80::a00:27ff:fe8b:5a3f"]);
+        const ip = parseRouterOutput("10.30.0.10 via 10.20.0.21 dev eth0 proto bgp metric 20 \n");
+        assert.deepStrictEqual([ip.format, ip.routes[0].prefix, ip.routes[0].protocol], ["ip route", "10.30.0.10", "bgp"]);
+
+        // FRR vtysh `show ip route <ip>`, its ECMP (as in FRR's doc/user/wecmp_linkbw.rst), IPv6, and a
+        // recursive BGP next hop: the announcing hop, not the one it resolves through.
+        const frr = 'Routing entry for 10.30.0.10/32\n  Known via "bgp", distance 20, metric 0, best\n  Last update 00:01:02 ago\n  * 10.20.0.21, via eth0, weight 1\n\n';
+        assert.deepStrictEqual(nextHops(frr), ["10.20.0.21"]);
+        assert.deepStrictEqual(parseRouterOutput(frr).routes.map((r) => [r.prefix, r.protocol]), [["10.30.0.10/32", "bgp"]]);
+        assert.deepStrictEqual(nextHops(`${frr.trim()}\n  * 10.20.0.22, via eth1, weight 1\n`), ["10.20.0.21", "10.20.0.22"]);
+        assert.deepStrictEqual(nextHops('Routing entry for fd00::10/128\n  Known via "bgp", distance 20, metric 0, best\n  Last update 00:00:32 ago\n  * fe80::202:ff:fe00:1b, via swp2, weight 66\n  * fe80::202:ff:fe00:15, via swp1, weight 33\n'),
+            ["fe80::202:ff:fe00:1b", "fe80::202:ff:fe00:15"]);
+        assert.deepStrictEqual(nextHops('Routing entry for 10.30.0.10/32\n  Known via "bgp", distance 200, metric 0, best\n    10.0.0.5 (recursive), weight 1\n  *   10.20.0.21, via eth0, weight 1\n    AS-Path          : 64512\n'), ["10.0.0.5"]);
+
+        // BIRD `birdc show route for <ip>`: BIRD 2/3 (the greeting, the table, `\tvia … on …`), ECMP with
+        // weights, another neighbor's route (the primary's hops first), and BIRD 1.6's one-line route.
+        const bird = "BIRD 2.0.12 ready.\nTable master4:\n10.30.0.10/32        unicast [tor 12:00:00.000] * (100) [AS64512i]\n\tvia 10.20.0.21 on eth0\n";
+        assert.deepStrictEqual(nextHops(bird), ["10.20.0.21"]);
+        assert.deepStrictEqual(parseRouterOutput(bird).routes.map((r) => [r.prefix, r.protocol]), [["10.30.0.10/32", "tor"]]);
+        assert.deepStrictEqual(nextHops("BIRD 2.0.12 ready.\nTable master4:\n10.30.0.10/32        unicast [tor2 12:00:01.000] (100) [AS64512i]\n\tvia 10.20.0.23 on eth1\n"
+            + "                     unicast [tor1 12:00:00.000] * (100) [AS64512i]\n\tvia 10.20.0.21 on eth0 weight 1\n\tvia 10.20.0.22 on eth0 weight 1\n"), ["10.20.0.21", "10.20.0.22", "10.20.0.23"]);
+        assert.deepStrictEqual(nextHops("BIRD 2.0.12 ready.\nTable master6:\nfd00::10/128         unicast [tor 12:00:00.000] * (100) [AS64512i]\n\tvia fd00:20::21 on eth0\n"), ["fd00:20::21"]);
+        assert.deepStrictEqual(nextHops("10.30.0.10/32      via 10.20.0.21 on eth0 [tor 12:00:00] * (100) [AS64512i]\n"), ["10.20.0.21"]);
+
+        // No route, in each tool's words.
+        assert.ok(parseRouterOutput("% Network not in table\n").noRoute);
+        assert.ok(parseRouterOutput("BIRD 2.0.12 ready.\nNetwork not found\n").noRoute);
+    });
+
+    it("judges an answer: the default route, a route that drops, a covering prefix, a connected route, output that is no route", () => {
+        const name = { who: "router command `x`", tag: "router command", hint: "(hint)" };
+        const judge = (output: string, ip = "10.30.0.10") => judgeRoute(name, "primary", ip, output);
+        assert.deepStrictEqual(judge('Routing entry for 0.0.0.0/0\n  Known via "static", distance 1, metric 0, best\n  * 10.20.0.1, via eth0, weight 1\n'),
+            { gateway: "primary", ip: "10.30.0.10", passed: false, nextHops: [], detail: "router command `x` has only the default route (0.0.0.0/0) for 10.30.0.10, none announced for it (hint)" });
+        assert.strictEqual(judge("unreachable 10.30.0.10 proto bgp metric 20").detail, "router command `x` has an unreachable route to 10.30.0.10 (hint)");
+        assert.strictEqual(judge('Routing entry for 10.30.0.10/32\n  Known via "static", distance 1, metric 0, best\n  * unreachable (blackhole), weight 1\n').detail, "router command `x` has a blackhole route to 10.30.0.10 (hint)");
+        assert.strictEqual(judge("BIRD 2.0.12 ready.\nTable master4:\n10.30.0.10/32        blackhole [static1 12:00:00.000] * (200)\n").detail, "router command `x` has a blackhole route to 10.30.0.10 (hint)");
+        const aggregate = judge("BIRD 2.0.12 ready.\nTable master4:\n10.30.0.0/24         unicast [tor 12:00:00.000] * (100) [AS64512i]\n\tvia 10.20.0.21 on eth0\n");
+        assert.deepStrictEqual([aggregate.passed, aggregate.detail], [true, "via 10.20.0.21 (router command, route 10.30.0.0/24)"]);
+        assert.strictEqual(judge("fd00::10 via fd00:20::21 dev eth0 proto bgp metric 20 pref medium", "fd00:0::10").detail, "via fd00:20::21 (router command)");
+        const connected = judge("10.30.0.10 dev eth0 proto kernel scope link src 10.30.0.1");
+        assert.deepStrictEqual([connected.passed, connected.detail], [true, "10.30.0.10 dev eth0 proto kernel scope link src 10.30.0.1 (router command, no next hop)"]);
+        assert.deepStrictEqual([judge("").passed, judge("").detail], [false, "router command `x` has no route to 10.30.0.10 (hint)"]);
+        assert.strictEqual(judge("BIRD 2.0.12 ready.\n").detail, "router command `x` has no route to 10.30.0.10 (hint)");
+        assert.strictEqual(judge("Welcome to tor-a!\n").detail, "router command `x` printed no route to 10.30.0.10: Welcome to tor-a!");
+    });
+
+    for (const { tool, template, call } of ROUTER_COMMANDS) {
+        it(`${tool}: every next hop of each gateway IP (ECMP and one path), and a gateway without a route fails naming the command`, async () => {
+            const router = fakeRouter({ [PRIMARY]: ["10.20.0.21", "10.20.0.22"], [SECONDARY]: ["10.20.0.23"] });
+            const { code, out, err } = await runCli(healthy(), ["--router-command", template], router.env);
+            assert.strictEqual(code, 0, [...out, ...err].join("\n"));
+            assert.deepStrictEqual(routeLines(out), [
+                `route      primary  ${PRIMARY}: PASS  nexthop via 10.20.0.21, 10.20.0.22 (router command)`,
+                `route      secondary  ${SECONDARY}: PASS  via 10.20.0.23 (router command)`,
+            ]);
+            assert.ok(router.calls().includes(call(PRIMARY)) && router.calls().includes(call(SECONDARY)), router.calls().join("\n"));
+            assert.ok(out.findIndex((l) => l.startsWith("route ")) < out.findIndex((l) => l.startsWith("CHECK")), "before the checks");
+            assert.strictEqual(out.at(-1), "verify: 11 of 11 checks passed");
+
+            // Secondary not announced: its route fails, with the command as run, before and after the checks.
+            const missing = fakeRouter({ [PRIMARY]: ["10.20.0.21"] });
+            const failed = await runCli(healthy(), ["--router-command", template], missing.env);
+            assert.strictEqual(failed.code, 1);
+            const command = template.replace("{ip}", SECONDARY);
+            const noRoute = `route      secondary  ${SECONDARY}: FAIL  router command \`${command}\` has no route to ${SECONDARY} (is the BGP session up? see the router's BGP summary)`;
+            assert.deepStrictEqual(routeLines(failed.out), [`route      primary  ${PRIMARY}: PASS  via 10.20.0.21 (router command)`, noRoute, noRoute]);
+            assert.strictEqual(failed.out.at(-1), "verify: 10 of 11 checks passed, 1 FAILED");
+        });
+    }
+
+    it("IPv6: {ip} goes in as it is, so the command asks for IPv6 itself (ip -6, or one command per family)", async () => {
+        const router = fakeRouter({ [PRIMARY]: ["10.20.0.21"], "::1": ["fd00:20::21", "fd00:20::22"] });
+        const edge: EdgeStackOutputs = { ...outputs, gateways: { primary: gatewayOutput([PRIMARY, "::1"], [{ host: "a.test", path: "/hello" }]) } };
+        const run = (template: string) => runCli([healthy()[0]], ["--router-command", template, "--timeout", "0"], router.env, edge);
+        // `ip route show` of an IPv6 address lists nothing: that gateway IP fails.
+        const v4only = await run("ssh tor-a ip route show {ip}");
+        assert.ok(routeLines(v4only.out).includes("route      primary  ::1: FAIL  router command `ssh tor-a ip route show ::1` has no route to ::1 (is the BGP session up? see the router's BGP summary)"), v4only.out.join("\n"));
+        // The docs' example: one command per family, chosen by the address.
+        const both = await run("case {ip} in *:*) ssh tor-a ip -6 route show {ip} ;; *) ssh tor-a ip route show {ip} ;; esac");
+        assert.deepStrictEqual(routeLines(both.out).slice(0, 2), [`route      primary  ${PRIMARY}: PASS  via 10.20.0.21 (router command)`, "route      primary  ::1: PASS  nexthop via fd00:20::21, fd00:20::22 (router command)"]);
+        assert.ok(router.calls().includes("ip -6 route show ::1"));
+        const bird = await run("birdc show route for {ip}");
+        assert.ok(routeLines(bird.out).includes("route      primary  ::1: PASS  nexthop via fd00:20::21, fd00:20::22 (router command)"), bird.out.join("\n"));
+        const frr = await run(`case {ip} in *:*) af=ipv6 ;; *) af=ip ;; esac; ssh admin@tor-a "vtysh -c 'show $af route {ip}'"`);
+        assert.ok(routeLines(frr.out).includes("route      primary  ::1: PASS  nexthop via fd00:20::21, fd00:20::22 (router command)"), frr.out.join("\n"));
+        assert.ok(router.calls().includes("vtysh -c show ipv6 route ::1"));
+    });
+
+    it("fails a command that fails, or does not finish within --request-timeout, naming it (and ends all it started)", async () => {
+        const router = fakeRouter({ [PRIMARY]: ["10.20.0.21"], [SECONDARY]: ["10.20.0.23"] });
+        const onlyPrimary = { ...outputs, gateways: { primary: outputs.gateways.primary } };
+        const down = await runCli([healthy()[0]], ["--router-command", "ssh tor-down ip route show {ip}"], router.env, onlyPrimary);
+        assert.strictEqual(down.code, 1);
+        assert.strictEqual(routeLines(down.out)[0], `route      primary  ${PRIMARY}: FAIL  router command \`ssh tor-down ip route show ${PRIMARY}\` failed (exit 255): ssh: connect to host tor-down port 22: Connection refused`);
+        const wrong = await runCli([healthy()[0]], ["--router-command", "ssh tor-a ip rout show {ip}"], router.env, onlyPrimary);
+        assert.match(routeLines(wrong.out)[0], /FAIL  router command `ssh tor-a ip rout show 127\.0\.0\.2` failed \(exit 255\): Command "rout show 127\.0\.0\.2" is unknown/);
+
+        // A pipeline that hangs: killed, all of it, after the request timeout (1 s here), before and after the checks.
+        const started = Date.now();
+        const hung = await runCli([healthy()[0]], ["--router-command", "hang {ip} | cat"], router.env, onlyPrimary);
+        assert.strictEqual(hung.code, 1);
+        const timedOut = `route      primary  ${PRIMARY}: FAIL  router command \`hang ${PRIMARY} | cat\` did not finish within 1 s (--request-timeout)`;
+        assert.deepStrictEqual(routeLines(hung.out), [timedOut, timedOut]);
+        assert.ok(Date.now() - started < 6000, `took ${Date.now() - started} ms`);
+        const pids = router.read("hang.pids").map(Number);
+        assert.strictEqual(pids.length, 2);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.ok(pids.every((pid) => !processAlive(pid)), "nothing of the command is left running");
+    });
+
+    it("refuses a gateway address that is not an IP before any command runs, and keeps every {ip} quoting-proof", async () => {
+        const router = fakeRouter({ [PRIMARY]: ["10.20.0.21"] });
+        const marker = path.join(router.dir, "ran");
+        for (const ip of ["127.0.0.2; touch " + marker, "$(touch " + marker + ")", "fe80::1%eth0", "tor-a.example"]) {
+            const edge: EdgeStackOutputs = { ...outputs, gateways: { ...outputs.gateways, secondary: { ...outputs.gateways.secondary, ip, ips: [ip] } } };
+            const { code, out, err } = await runCli(healthy(), ["--router-command", `touch ${marker}; ip route show {ip}`], router.env, edge);
+            assert.strictEqual(code, 2);
+            assert.deepStrictEqual(err, [`verify: gateway secondary has the address ${JSON.stringify(ip)}, which is not an IP address; --router-command runs nothing with it`]);
+            assert.deepStrictEqual(out, [], "not even the reachability probes");
+        }
+        assert.ok(!fs.existsSync(marker), "no command ran");
+        assert.deepStrictEqual(router.calls(), []);
+        for (const ip of ["10.30.0.10", "::1", "fd00:20::21", "::ffff:10.0.0.1"]) assert.ok(isShellSafeAddress(ip), ip);
+        for (const ip of ["", "10.30.0.10 ", "010.30.0.10", "fe80::1%eth0", "[::1]", "a.test", "10.0.0.1;id"]) assert.ok(!isShellSafeAddress(ip), ip);
+        assert.strictEqual(routerCommandFor(`ssh tor "vtysh -c 'show ip route {ip}'" # {ip}`, "10.0.0.1"), `ssh tor "vtysh -c 'show ip route 10.0.0.1'" # 10.0.0.1`);
+        assert.throws(() => routerCommandFor("ip route show {ip}", "1.2.3.4`id`"), /is not an IP address; --router-command runs nothing with it/);
+    });
+
+    it("usage: --router and --router-command together, a command without {ip}, the usage line", async () => {
+        const both: string[] = [];
+        assert.strictEqual(await cli(["--router", "frr", "--router-command", "birdc show route for {ip}"], { err: (l) => both.push(l) }), 2);
+        assert.deepStrictEqual(both, [`verify: give --router CONTAINER or --router-command CMD, not both (a router container, or a command that asks a router)\n${USAGE}`]);
+        const noIp: string[] = [];
+        assert.strictEqual(await cli(["--router-command", "ssh tor-a ip route"], { err: (l) => noIp.push(l) }), 2);
+        assert.match(noIp[0], /^verify: --router-command needs \{ip\} in it, where each gateway address goes \(e\.g\. 'ssh tor-a ip route show \{ip\}'\)\nusage: npm run verify -- /);
+        const missing: string[] = [];
+        assert.strictEqual(await cli(["--router-command"], { err: (l) => missing.push(l) }), 2);
+        assert.match(missing[0], /^verify: --router-command needs a value\n/);
+        assert.strictEqual(USAGE, "usage: npm run verify -- [--stack NAME | --outputs FILE.json] [--via-docker NETWORK [--docker-image IMAGE]] "
+            + "[--router CONTAINER | --router-command CMD] [--timeout S] [--interval S] [--request-timeout S] [--https-port N] [--http-port N]");
+        const help: string[] = [];
+        assert.strictEqual(await cli(["--help"], { out: (l) => help.push(l) }), 0);
+        assert.deepStrictEqual(help, [USAGE]);
+        assert.strictEqual(parseArgs(["--router-command", "birdc show route for {ip}"]).routerCommand, "birdc show route for {ip}");
+        assert.strictEqual(parseArgs(["--router", "frr"]).router, "frr");
     });
 });
