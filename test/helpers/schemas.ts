@@ -112,8 +112,8 @@ export async function istioObjectErrors(object: { apiVersion: string; kind: stri
     const schema = ISTIO_SCHEMAS[key] as Record<string, any> | undefined;
     if (!schema) return [`no Istio schema for ${key}`];
     if (!istioValidators.has(key)) {
-        // Status timestamps, which the program never writes: not checked.
-        if (!ajv.formats["date-time"]) ajv.addFormat("date-time", true);
+        // Formats of fields the program never writes (status timestamps, fault percentages, bodies): not checked.
+        for (const format of ["date-time", "double", "byte"]) if (!ajv.formats[format]) ajv.addFormat(format, true);
         const strict = forbidUnknownFields(structuredClone(schema));
         // Istio's generated schemas leave out what the API server itself checks: apiVersion, kind, metadata.
         strict.properties = { apiVersion: { type: "string" }, kind: { type: "string" }, ...strict.properties, metadata: { type: "object", required: ["name", "namespace"] } };
