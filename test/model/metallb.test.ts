@@ -2,32 +2,15 @@
 // speaker implementation. Every mistake is one plain message naming the key, the value and the fix,
 // before anything is registered; MetalLB v0.16.1's own webhook and reconcile rules are the reference.
 import * as assert from "assert";
-import { ConfigError, parseStackConfig } from "../../config";
+import { parseStackConfig } from "../../config";
 import { metallbObjects, selectorMatches, selectorProblems } from "../../model/metallb";
 import { planEdge } from "../../model/plan";
 import { edgeWarnings } from "../../model/validate";
+import { oneProblem, problemsOf } from "../helpers/problems";
 import { editedConfig } from "../helpers/stacks";
 
 const metal = (edit: (raw: Record<string, any>) => void = () => undefined) => editedConfig("metal", edit);
 const dev = (edit: (raw: Record<string, any>) => void = () => undefined) => editedConfig("dev", edit);
-
-function problemsOf(raw: Record<string, any>): string[] {
-    try {
-        parseStackConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-        return err.problems;
-    }
-    assert.fail("the config was accepted");
-}
-
-/** Exactly one problem, matching every pattern. */
-function oneProblem(raw: Record<string, any>, ...patterns: RegExp[]): string {
-    const problems = problemsOf(raw);
-    assert.strictEqual(problems.length, 1, `one mistake, one message; got:\n${problems.join("\n")}`);
-    for (const re of patterns) assert.match(problems[0], re);
-    return problems[0];
-}
 
 const peer = (raw: Record<string, any>, i = 0) => raw.metallb.bgp.peers[i];
 const gatewaysPool = (raw: Record<string, any>) => raw.metallb.pools[0];

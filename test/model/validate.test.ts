@@ -3,25 +3,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, checkStackConfig, parseFlatConfig, parseStackConfig, readStackConfig } from "../../config";
+import { oneProblem, problemsOf } from "../helpers/problems";
 import { flatStackConfig, editedConfig } from "../helpers/stacks";
 
-/** The problems of a raw config (which must be rejected). */
-function problemsOf(raw: Record<string, any>): string[] {
-    try {
-        parseStackConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-        return err.problems;
-    }
-    assert.fail("the config was accepted");
-}
-
-/** Exactly one problem, matching every pattern. */
-function oneProblem(raw: Record<string, any>, ...patterns: RegExp[]): void {
-    const problems = problemsOf(raw);
-    assert.strictEqual(problems.length, 1, `one mistake, one message; got:\n${problems.join("\n")}`);
-    for (const re of patterns) assert.match(problems[0], re);
-}
 
 const dev = (edit: (raw: Record<string, any>) => void) => editedConfig("dev", edit);
 
