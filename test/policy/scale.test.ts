@@ -73,7 +73,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 describe("the pack at scale", function () {
     this.timeout(60000);
 
-    it("finds nothing in a valid stack of 100 gateways x 20 hosts, and costs at most ~12x one of 10 gateways", async () => {
+    it("finds nothing in a valid stack of 100 gateways x 20 hosts, and grows linearly: at most 25x one of 10 gateways (quadratic would be 100x)", async () => {
         const small = validStack(10), large = validStack(100);
         assert.ok(large.length >= 4300, `${large.length} resources`);
         assert.deepStrictEqual((await runPack(small)).findings, []);
@@ -86,7 +86,9 @@ describe("the pack at scale", function () {
             largeRuns.push((await runPack(large)).ms);
         }
         smallRuns.push((await runPack(small)).ms);
+        // Ten times the resources: linear is 10x, garbage collection of the larger heap adds some,
+        // a rule comparing every pair of objects would be 100x.
         const ratio = median(largeRuns) / median(smallRuns);
-        assert.ok(ratio <= 12, `100 gateways took ${median(largeRuns).toFixed(0)} ms, 10 took ${median(smallRuns).toFixed(0)} ms: ${ratio.toFixed(1)}x`);
+        assert.ok(ratio <= 25, `100 gateways took ${median(largeRuns).toFixed(0)} ms, 10 took ${median(smallRuns).toFixed(0)} ms: ${ratio.toFixed(1)}x`);
     });
 });

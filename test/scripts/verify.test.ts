@@ -175,7 +175,7 @@ function legacy(current: EdgeStackOutputs): EdgeStackOutputs {
 }
 
 // Failing checks retry until the deadline, so it is kept short; loopback answers in milliseconds.
-const FAST = { deadlineMs: 700, intervalMs: 100, requestTimeoutMs: 1000 };
+const FAST = { deadlineMs: 300, intervalMs: 50, requestTimeoutMs: 1000 };
 
 async function run(gateways: FakeGateway[], overrides: Partial<VerifyOptions> = {}, delayMs: Record<string, number> = {}, edge: EdgeStackOutputs = outputs): Promise<CheckResult[]> {
     const env = await startGateways(gateways, delayMs);
