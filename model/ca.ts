@@ -29,20 +29,28 @@ function selfSigned(cert: X509Certificate): boolean {
 }
 
 /**
+ * Where the value of the certificate extension with OID 2.5.29.<last> starts in its DER: after the
+ * OID, the critical flag if there is one, and the OCTET STRING header that wraps the value.
+ */
+function extensionValueAt(der: Buffer, last: number): number | undefined {
+    const oid = Buffer.from([0x06, 0x03, 0x55, 0x1d, last]);
+    const at = der.indexOf(oid);
+    if (at < 0) return undefined;
+    let i = at + oid.length;
+    if (der[i] === 0x01) i += 2 + der[i + 1]; // critical flag
+    if (der[i] !== 0x04) return undefined; // OCTET STRING holding the value
+    return i + 2;
+}
+
+/**
  * The key usage bits of a certificate (RFC 5280 §4.2.1.3), read from its DER: undefined when it
  * has no key usage extension (then every use is allowed). Node exposes the extended key usage
  * only, so the extension (OID 2.5.29.15) is found by its encoding.
  */
 export function keyUsage(cert: X509Certificate): { keyCertSign: boolean; cRLSign: boolean } | undefined {
     const der = cert.raw;
-    const oid = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x0f]);
-    const at = der.indexOf(oid);
-    if (at < 0) return undefined;
-    let i = at + oid.length;
-    if (der[i] === 0x01) i += 2 + der[i + 1]; // critical flag
-    if (der[i] !== 0x04) return undefined; // OCTET STRING holding the BIT STRING
-    i += 2;
-    if (der[i] !== 0x03) return undefined;
+    const i = extensionValueAt(der, 0x0f);
+    if (i === undefined || der[i] !== 0x03) return undefined; // a BIT STRING
     const length = der[i + 1];
     const first = length >= 2 ? der[i + 3] : 0;
     // Bit 5 (keyCertSign) and bit 6 (cRLSign), counted from the most significant bit.
@@ -56,14 +64,8 @@ export function keyUsage(cert: X509Certificate): { keyCertSign: boolean; cRLSign
  */
 export function basicConstraintsCa(cert: X509Certificate): boolean {
     const der = cert.raw;
-    const oid = Buffer.from([0x06, 0x03, 0x55, 0x1d, 0x13]);
-    const at = der.indexOf(oid);
-    if (at < 0) return false;
-    let i = at + oid.length;
-    if (der[i] === 0x01) i += 2 + der[i + 1]; // critical flag
-    if (der[i] !== 0x04) return false;
-    i += 2;
-    if (der[i] !== 0x30) return false; // SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint }
+    const i = extensionValueAt(der, 0x13);
+    if (i === undefined || der[i] !== 0x30) return false; // SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint }
     return der[i + 1] > 0 && der[i + 2] === 0x01 && der[i + 3] === 0x01 && der[i + 4] !== 0x00;
 }
 
