@@ -7,9 +7,9 @@ import { AddressBlock, NON_PUBLIC_RANGES, isNonPublicBlock, parseAddressBlock } 
 import { ADDON_OBJECTS, addonBackends, enabledAddons } from "./addons";
 import { clusterLocalNamespace, hostsIntersect, servedHostProblem } from "./hosts";
 import type { AddonName, AddonsSpec, EdgeSpec, GatewaySpec } from "./types";
+import { isMap } from "./values";
 
 const show = (value: unknown) => JSON.stringify(value);
-const isMap = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
 const truthy = (v: unknown) => v === true || v === "true";
 
 const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;

@@ -2,7 +2,7 @@
 // the validated edge: the hosts and routes they add to their gateway, the checks of their config,
 // the values of their charts, the Jaeger objects and the mesh's tracing provider.
 import { CHARTS, ChartLocation, locateChart } from "./charts";
-import { mergeValues } from "./values";
+import { isMap, mergeValues } from "./values";
 import { ADDON_NAMES, AddonName, AddonsSpec, EdgeSpec, RouteSpec } from "./types";
 
 /** The Service of an addon and its port. */
@@ -62,7 +62,6 @@ export function addonHosts(spec: Pick<EdgeSpec, "addons">): { name: AddonName; h
 
 /** Helm's `trunc 63 | trimSuffix "-"` of a generated name. */
 const helmName = (name: string) => name.slice(0, 63).replace(/-$/, "");
-const isMap = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
 const at = (values: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (isMap(v) ? v[k] : undefined), values);
 
 /**

@@ -8,7 +8,7 @@ import { clusterLocalNamespace } from "./hosts";
 import { certificateHostGroups, hostSlug, uniqueNames } from "./names";
 import { routesByHost } from "./routes";
 import type { EdgeSpec, GatewayApiSpec, GatewaySpec, RouteSpec } from "./types";
-import { METALLB_IP_ANNOTATION, antiAffinity, serviceIpFamilies } from "./values";
+import { METALLB_IP_ANNOTATION, antiAffinity, isMap, serviceIpFamilies } from "./values";
 import { compareVersions, parseVersion } from "./versions";
 
 const show = (value: unknown) => JSON.stringify(value);
@@ -543,7 +543,6 @@ export function toYaml(value: unknown, indent = 0): string {
     const pad = " ".repeat(indent);
     const scalar = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
     const key = (k: string) => (/^[A-Za-z_][A-Za-z0-9_.\/-]*$/.test(k) ? k : JSON.stringify(k));
-    const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
     const block = (v: unknown) => (isMap(v) && Object.keys(v).length > 0) || (Array.isArray(v) && v.length > 0);
     if (isMap(value)) {
         return Object.entries(value).map(([k, v]) => block(v)

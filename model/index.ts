@@ -18,4 +18,3 @@ export * from "./valuesChecks";
 export * from "./versions";
 export * from "./lifecycle";
 export * from "./metallb";
-export * from "./metallbSpeaker";

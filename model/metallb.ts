@@ -4,11 +4,28 @@
 // own validation (internal/config/config.go, validation.go) is the reference: what it refuses is
 // refused here first, with the key and the fix; where this is stricter it is said so.
 import { AddressBlock, blockContains, parseAddressBlock, parseIp } from "../policy/lib/addresses";
-import { speakerValues } from "./metallbSpeaker";
+import { MAX_ASN } from "../policy/lib/metallb";
+import { metallbValues } from "./values";
 import type { BgpAnnouncementSpec, BgpPeerSpec, EdgeSpec, ExtraValues, LabelSelector, PoolSpec } from "./types";
 
 const show = (value: unknown) => JSON.stringify(value);
-const isMap = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A pool's entries with their parsed blocks; entries that do not parse are validate.ts's to report. */
+function poolBlocks(pool: PoolSpec): { entry: string; block: AddressBlock }[] {
+    return pool.addresses.flatMap((entry) => {
+        try {
+            return [{ entry, block: parseAddressBlock(entry) }];
+        } catch {
+            return [];
+        }
+    });
+}
+
+/** Whether one of these addresses lies in the pool. */
+const poolHolds = (pool: PoolSpec, ips: string[]) => poolBlocks(pool).some(({ block }) => ips.some((text) => {
+    const ip = parseIp(text);
+    return !!ip && blockContains(block, ip);
+}));
 
 // ---------------------------------------------------------------------------------------------
 // The speaker implementation
@@ -26,11 +43,11 @@ export function usesBgp(spec: Pick<EdgeSpec, "metallb">): boolean {
     return !!spec.metallb.bgp || spec.metallb.pools.some((p) => !!p.advertise?.bgp);
 }
 
-/** The implementation the merged chart values select. */
+/** The implementation the chart values select, ours with `extra` merged over them. */
 export function bgpImplementation(bgp: boolean, extra: ExtraValues | undefined): BgpImplementation {
-    const ours = speakerValues(bgp, extra) as Record<string, any>;
-    const frrk8s = { ...ours.frrk8s, ...(isMap(extra?.frrk8s) ? extra!.frrk8s : {}) };
-    const frr = isMap(extra?.speaker) && isMap(extra!.speaker.frr) && extra!.speaker.frr.enabled !== undefined ? extra!.speaker.frr.enabled : ours.speaker.frr.enabled;
+    const merged = metallbValues(extra, bgp) as Record<string, any>;
+    const frrk8s = merged.frrk8s ?? {};
+    const frr = merged.speaker?.frr?.enabled;
     if (frrk8s.external === true) return "frr-k8s-external";
     if (frrk8s.enabled === true) return "frr-k8s";
     if (frr === true) return "frr";
@@ -50,20 +67,6 @@ function labelKeyProblem(key: string): string | undefined {
     if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return "its prefix is not a DNS subdomain";
     if (!LABEL_NAME.test(name)) return "its name is not a label name (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)";
     return undefined;
-}
-
-/** Whether a label selector picks an object with these labels (Kubernetes' rules; an empty selector picks everything). */
-export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
-    for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-    for (const e of selector.matchExpressions ?? []) {
-        const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-        const values = e.values ?? [];
-        if (e.operator === "In" && !(has && values.includes(labels[e.key]))) return false;
-        if (e.operator === "NotIn" && has && values.includes(labels[e.key])) return false;
-        if (e.operator === "Exists" && !has) return false;
-        if (e.operator === "DoesNotExist" && has) return false;
-    }
-    return true;
 }
 
 /** Problems of label selectors at `key` (e.g. `metallb.bgp.peers[0].nodeSelectors`). */
@@ -91,7 +94,6 @@ export function selectorProblems(selectors: LabelSelector[], key: string): strin
 // ---------------------------------------------------------------------------------------------
 // Checks
 
-const MAX_ASN = 4294967295;
 const PRIVATE_ASNS = "64512–65534, 4200000000–4294967294";
 
 function asnProblem(asn: number, key: string): string | undefined {
@@ -254,16 +256,10 @@ function announcementProblems(pool: PoolSpec, i: number, ann: BgpAnnouncementSpe
     // An aggregation length shorter than an entry's widest prefix would announce addresses outside the pool (config.go validateBGPAdvPerPool).
     // One message per family, naming the entry that needs the longest length.
     const needs = new Map<string, { widest: number; entry: string }>();
-    pool.addresses.forEach((entry) => {
-        let block: AddressBlock;
-        try {
-            block = parseAddressBlock(entry);
-        } catch {
-            return;
-        }
+    for (const { entry, block } of poolBlocks(pool)) {
         const widest = Math.min(...cidrsOfBlock(block));
         if (widest > (needs.get(block.family)?.widest ?? -1)) needs.set(block.family, { widest, entry });
-    });
+    }
     for (const [family, { widest, entry }] of needs) {
         const length = family === "ipv4" ? ann.aggregationLength : ann.aggregationLengthV6;
         if (length !== undefined && length < widest) {
@@ -283,16 +279,8 @@ function gatewayAnnouncementProblems(spec: EdgeSpec): string[] {
     const problems: string[] = [];
     const silent = spec.metallb.pools.filter((p) => !p.advertise?.l2 && !p.advertise?.bgp);
     for (const pool of silent) {
-        const blocks = pool.addresses.flatMap((a) => {
-            try {
-                return [parseAddressBlock(a)];
-            } catch {
-                return [];
-            }
-        });
         spec.gateways.forEach((gw, g) => gw.ips.forEach((text, k) => {
-            const ip = parseIp(text);
-            if (!ip || !blocks.some((b) => blockContains(b, ip))) return;
+            if (!poolHolds(pool, [text])) return;
             const key = gw.ips.length === 1 ? `gateways[${g}].ip` : `gateways[${g}].ip[${k}]`;
             problems.push(`${key}: ${show(text)} is in pool ${show(pool.name)}, which nothing announces (metallb.pools[${spec.metallb.pools.indexOf(pool)}].advertise turns layer 2 and BGP off): the gateway would get the address and no client would reach it; announce the pool (advertise.l2 or advertise.bgp) or move the gateway's IP`);
         }));
@@ -333,17 +321,7 @@ export function metallbAnnouncementWarnings(spec: EdgeSpec): string[] {
 
 /** Whether one of these addresses lies in a pool announced over BGP. */
 export function bgpAnnounces(spec: Pick<EdgeSpec, "metallb">, ips: string[]): boolean {
-    return spec.metallb.pools.some((pool) => pool.advertise?.bgp && pool.addresses.some((entry) => {
-        try {
-            const block = parseAddressBlock(entry);
-            return ips.some((text) => {
-                const ip = parseIp(text);
-                return !!ip && blockContains(block, ip);
-            });
-        } catch {
-            return false;
-        }
-    }));
+    return spec.metallb.pools.some((pool) => pool.advertise?.bgp && poolHolds(pool, ips));
 }
 
 // ---------------------------------------------------------------------------------------------

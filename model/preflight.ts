@@ -2,7 +2,7 @@
 // and warnings where the facts are unknown (k3s and microk8s keep kube-proxy's config elsewhere).
 import { parse } from "yaml";
 import { parseIp } from "../policy/lib/addresses";
-import { selectorMatches } from "./metallb";
+import { labelSelectorMatches } from "../policy/lib/metallb";
 import type { LabelSelector } from "./types";
 
 /** Oldest Kubernetes the charts' own `kubeVersion` fields accept (MetalLB's `>= 1.19.0-0`). */
@@ -136,7 +136,7 @@ export function bgpNodeFindings(facts: ClusterFacts, needs: PreflightNeeds): Pre
     const warnings: string[] = [];
     const labels = facts.nodeLabels;
     if (!labels) return { errors, warnings };
-    const picks = (selectors: LabelSelector[]) => labels.map((_, n) => n).filter((n) => selectors.length === 0 || selectors.some((s) => selectorMatches(s, labels[n])));
+    const picks = (selectors: LabelSelector[]) => labels.map((_, n) => n).filter((n) => selectors.length === 0 || selectors.some((s) => labelSelectorMatches(s, labels[n]) === true));
     const familyName = (f: string) => (f === "ipv4" ? "IPv4" : "IPv6");
     for (const peer of needs.bgpPeers ?? []) {
         const family = parseIp(peer.address)?.family;

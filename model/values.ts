@@ -1,20 +1,33 @@
 // Helm values the program gives each chart, as pure functions of the validated edge. Users may
 // merge their own values over these (`values` keys in config): maps merge, anything else replaces.
 import { gatewayPodLabels, gatewaySelector } from "./names";
-import { speakerValues } from "./metallbSpeaker";
 import type { ExtraValues, GatewaySpec, IpFamily, IstioSpec } from "./types";
 
 /** MetalLB's annotation asking for specific LoadBalancer IPs (not `spec.loadBalancerIP`, deprecated). */
 export const METALLB_IP_ANNOTATION = "metallb.io/loadBalancerIPs";
 
+/** A JSON object (a map of Helm values), not an array or null. */
+export const isMap = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** Helm's coalescing of user values over ours: maps merge key by key, anything else replaces. */
 export function mergeValues(ours: Record<string, unknown>, extra: ExtraValues | undefined): Record<string, unknown> {
-    const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
     const out: Record<string, unknown> = { ...ours };
     for (const [key, value] of Object.entries(extra ?? {})) {
         out[key] = isMap(out[key]) && isMap(value) ? mergeValues(out[key] as Record<string, unknown>, value) : value;
     }
     return out;
+}
+
+/**
+ * The speaker's BGP backend as chart values (charts/metallb values.yaml @v0.16.1): FRR-K8s when BGP
+ * is used — the chart's default, MetalLB's recommended mode, the only one with BFD among the modes
+ * that are not deprecated — and none for layer 2 alone, whose speaker needs no FRR containers.
+ * A user's own frr-k8s (`frrk8s.external: true`) is followed: the chart then must not run its
+ * bundled one (it refuses both), so the program's `frrk8s.enabled` gives way.
+ */
+export function speakerValues(bgp: boolean, extra?: Record<string, unknown>): Record<string, unknown> {
+    const external = isMap(extra?.frrk8s) && extra!.frrk8s.external === true;
+    return { frrk8s: { enabled: bgp && !external }, speaker: { frr: { enabled: false } } };
 }
 
 /**

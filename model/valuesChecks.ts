@@ -6,10 +6,9 @@
 import { blockContains, parseAddressBlock, parseIp } from "../policy/lib/addresses";
 import { gatewayPodLabels } from "./names";
 import type { EdgeSpec, ExtraValues } from "./types";
-import { METALLB_IP_ANNOTATION, gatewayChartValues } from "./values";
+import { METALLB_IP_ANNOTATION, gatewayChartValues, isMap } from "./values";
 
 const show = (value: unknown) => JSON.stringify(value);
-const isMap = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Annotations that choose a MetalLB pool; MetalLB reads the new spelling before the old one. */

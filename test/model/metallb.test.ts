@@ -3,7 +3,8 @@
 // before anything is registered; MetalLB v0.16.1's own webhook and reconcile rules are the reference.
 import * as assert from "assert";
 import { parseStackConfig } from "../../config";
-import { metallbObjects, selectorMatches, selectorProblems } from "../../model/metallb";
+import { metallbObjects, selectorProblems } from "../../model/metallb";
+import { labelSelectorMatches } from "../../policy/lib/metallb";
 import { planEdge } from "../../model/plan";
 import { edgeWarnings } from "../../model/validate";
 import { oneProblem, problemsOf } from "../helpers/problems";
@@ -209,6 +210,7 @@ describe("model: what works but deserves a word", () => {
 });
 
 describe("model: label selectors as Kubernetes reads them", () => {
+    const selectorMatches = (selector: Record<string, unknown>, labels: Record<string, string>) => labelSelectorMatches(selector, labels) === true;
     const node = { "kubernetes.io/hostname": "n1", rack: "a", "node-role.kubernetes.io/edge": "" };
     it("matchLabels and every operator", () => {
         assert.ok(selectorMatches({ matchLabels: { rack: "a" } }, node));
