@@ -107,6 +107,15 @@ describe("bgp: Edge args", function () {
         assert.ok(!ev.ofType(T.secret).some((s) => s.inputs.metadata.name === "tor-a-bgp-password"), "no password, no Secret");
     });
 
+    it("keeps a password given as a plain string secret all the same", async () => {
+        const args = metalArgs();
+        args.metallb.bgp!.peers[0].password = "plain-in-args";
+        const ev = await evaluateEdge(args);
+        assert.deepStrictEqual(ev.resources.flatMap((r) => plainOccurrences(r.inputs, "plain-in-args", `${r.type} ${r.name}`)), []);
+        const secret = ev.ofType(T.secret).find((s) => s.inputs.metadata.name === "tor-a-bgp-password")!;
+        assert.strictEqual(reveal(secret.inputs.stringData).password, "plain-in-args");
+    });
+
     it("refuses an Output where the value names or shapes objects (a peer's AS number), naming the key", async () => {
         const args = metalArgs();
         (args.metallb.bgp!.peers[0] as any).asn = pulumi.output(64500);
