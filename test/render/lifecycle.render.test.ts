@@ -11,16 +11,18 @@ const byRelease = (set: RenderSet, release: string) => set.releases.find((r) => 
 const crds = (objects: K8sObject[]) => objects.filter((o) => o.kind === "CustomResourceDefinition");
 const webhooksOf = (objects: K8sObject[]) => objects.filter((o) => /WebhookConfiguration$/.test(o.kind));
 
-describe("helm render: what the next pulumi up and pulumi destroy do", function () {
+// dev on layer 2; metal with FRR-K8s, whose CRDs and webhook come with the MetalLB chart too.
+for (const stack of ["dev", "metal"]) describe(`helm render of Pulumi.${stack}.yaml: what the next pulumi up and pulumi destroy do`, function () {
     let set: RenderSet;
     before(async function () {
-        set = await renderForTest(await evaluateStack("dev"), this);
+        set = await renderForTest(await evaluateStack(stack), this);
     });
 
     it("marks every CRD of MetalLB and Istio 'keep', so that destroying the stack leaves them", () => {
         for (const release of ["metallb", "istio-base"]) {
             const found = crds(byRelease(set, release).objects);
             assert.ok(found.length >= (release === "metallb" ? 9 : 10), `${release}: ${found.length} CRDs`);
+            if (stack === "metal" && release === "metallb") assert.ok(found.some((c) => c.metadata.name === "frrconfigurations.frrk8s.metallb.io"), "FRR-K8s' CRDs are among them");
             for (const crd of found) assert.strictEqual(crd.metadata.annotations?.[KEEP_ANNOTATION], "keep", `${release}: ${crd.metadata.name}`);
         }
     });
