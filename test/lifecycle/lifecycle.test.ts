@@ -229,8 +229,9 @@ describe("lifecycle: the suite's rules catch what breaks a running edge", functi
             delete inputs.values.base;
             return { ...r, inputs };
         });
-        const before = unset((await evaluateEdge(dev())).resources);
-        const after = unset((await evaluateEdge(dev((raw) => { raw.istio = { version: "1.30.4" }; }))).resources);
+        // The dev life's own evaluations (shared): its fresh install, and its upgrade step.
+        const before = unset(await evaluated(dev()));
+        const after = unset(await evaluated(dev((raw) => { raw.istio = { version: "1.30.4" }; }), renewed));
         const failures = judge({ title: "upgrade" }, planUpdate(before, after, providerConfigOf("dev")));
         assert.deepStrictEqual(failures.map((f) => f.split(":")[0]), ["istio-base 1.30.3 → 1.30.4", "istiod 1.30.3 → 1.30.4"]);
         assert.match(failures[1], /writes its validating webhook with failurePolicy Ignore, which istiod rewrote to Fail and owns; the upgrade conflicts/);
